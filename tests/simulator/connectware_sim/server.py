@@ -1,0 +1,484 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A Connectware host simulator: a real HTTP(S) server faithful to the API reference.
+
+One ``Instance`` is one Connectware host on its own port. It keeps a request log
+(tests assert request counts from it), an access log file in the format web
+servers write (query strings included, as a real server logs them), and a fault
+table for injecting latency, error statuses, malformed or truncated bodies and
+connection resets per endpoint.
+"""
+
+import copy
+import datetime
+import json
+import re
+import secrets
+import socket
+import ssl
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .state import b64url, build_state, decode_license_jwt, today
+
+# Which permission each endpoint needs: (method, path) -> (permission path, access).
+# The reference: reading /api/system/health needs HTTP read on /api/system/info.
+PERMISSIONS = {
+    ('GET', '/api/system/info'): ('/api/system/info', 'read'),
+    ('GET', '/api/system/preflight'): ('/api/system/preflight', 'read'),
+    ('GET', '/api/system/refresh'): ('/api/system/refresh', 'read'),
+    ('PUT', '/api/system/licensefile'): ('/api/system/licensefile', 'write'),
+    ('GET', '/api/system/health'): ('/api/system/info', 'read'),
+    ('GET', '/api/system/vrpcHealth'): ('/api/system/vrpcHealth', 'read'),
+    ('GET', '/api/system/metrics'): ('/api/system/metrics', 'read'),
+    ('GET', '/api/system/agents'): ('/api/system/agents', 'read'),
+    ('GET', '/api/marketplace/apps'): ('/api/marketplace/apps', 'read'),
+    ('GET', '/api/marketplace/app'): ('/api/marketplace/app', 'read'),
+    ('GET', '/api/marketplace/app/meta'): ('/api/marketplace/app/meta', 'read'),
+}
+ENDPOINTS = sorted(set(path for _method, path in PERMISSIONS)) + ['/api/login']
+
+
+class Fault(object):
+    """What to do wrong on the next ``count`` requests to an endpoint (None: every request)."""
+
+    KINDS = ('latency', 'status', 'malformed_json', 'truncate', 'reset')
+
+    def __init__(self, latency=0.0, status=None, retry_after=None, malformed_json=False, truncate=False,
+                 reset=False, count=None, body=None):
+        self.latency = float(latency or 0)
+        self.status = status
+        self.retry_after = retry_after
+        self.malformed_json = malformed_json
+        self.truncate = truncate
+        self.reset = reset
+        self.count = count
+        self.body = body
+
+    def describe(self):
+        parts = []
+        if self.latency:
+            parts.append('latency=%s' % self.latency)
+        for name in ('status', 'malformed_json', 'truncate', 'reset'):
+            if getattr(self, name):
+                parts.append('%s=%s' % (name, getattr(self, name)))
+        return ','.join(parts)
+
+
+class SimServer(ThreadingHTTPServer):
+    """A threading HTTP server whose TLS handshake runs in the request's thread, not the accept loop."""
+
+    daemon_threads = True
+    request_queue_size = 128
+    ssl_context = None
+
+    def finish_request(self, request, client_address):
+        if self.ssl_context is not None:
+            try:
+                request = self.ssl_context.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                # A client that does not trust us aborts the handshake: nothing to serve.
+                return
+        self.RequestHandlerClass(request, client_address, self)
+
+
+class Instance(object):
+    """One simulated Connectware host."""
+
+    def __init__(self, name, scenario=None, tls=None, host='127.0.0.1', port=0, access_log_path=None):
+        self.name = name
+        self.scenario = copy.deepcopy(scenario or {})
+        self.state = build_state(name, self.scenario)
+        self.lock = threading.RLock()
+        self.requests = []
+        self.faults = {}
+        self.issued_tokens = {}
+        self.access_log_path = access_log_path
+        self._access_log = open(access_log_path, 'a', encoding='utf-8') if access_log_path else None  # noqa
+        self.tls = tls
+        handler = type('Handler', (Handler,), {'instance': self})
+        self.server = SimServer((host, port), handler)
+        self.server.ssl_context = tls.server_context() if tls is not None else None
+        self.port = self.server.server_address[1]
+        scheme = 'https' if tls is not None else 'http'
+        self.url = '%s://%s:%d' % (scheme, 'localhost' if tls is not None else host, self.port)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.2},
+                                       name='connectware-sim-%s' % name, daemon=True)
+
+    @property
+    def admin_token(self):
+        return next(token for token, user in self.state['tokens'].items() if user == 'admin')
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        if self._access_log:
+            self._access_log.close()
+
+    # -- control ------------------------------------------------------------
+
+    def reset_state(self, scenario=None):
+        with self.lock:
+            if scenario is not None:
+                self.scenario = copy.deepcopy(scenario)
+            self.state = build_state(self.name, self.scenario)
+            self.faults = {}
+            self.requests = []
+
+    def update_state(self, changes):
+        from .state import deep_merge
+        with self.lock:
+            deep_merge(self.state, changes)
+
+    def set_fault(self, path, **kwargs):
+        """Inject a fault on ``path`` (an endpoint path, or '*' for every endpoint)."""
+        with self.lock:
+            self.faults[path] = Fault(**kwargs)
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = {}
+
+    def clear_requests(self):
+        with self.lock:
+            self.requests = []
+
+    def request_log(self):
+        with self.lock:
+            return list(self.requests)
+
+    def count(self, method=None, path=None):
+        return sum(1 for entry in self.request_log()
+                   if (method is None or entry['method'] == method) and (path is None or entry['path'] == path))
+
+    def take_fault(self, path):
+        with self.lock:
+            key = path if path in self.faults else ('*' if '*' in self.faults else None)
+            if key is None:
+                return None
+            fault = self.faults[key]
+            if fault.count is not None:
+                fault.count -= 1
+                if fault.count <= 0:
+                    del self.faults[key]
+            return fault
+
+    def record(self, entry, raw_line, client, user):
+        with self.lock:
+            self.requests.append(entry)
+            if self._access_log:
+                stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%d/%b/%Y:%H:%M:%S +0000')
+                self._access_log.write('%s - %s [%s] "%s" %s %s\n' % (
+                    client, user or '-', stamp, raw_line, entry['status'], entry['bytes']))
+                self._access_log.flush()
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Serves the Connectware API for ``self.instance``."""
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'ConnectwareSimulator/1.0'
+    instance = None  # set per instance by a subclass
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Silence the default stderr log: every request goes to the instance's log instead."""
+
+    def do_GET(self):
+        self._serve('GET')
+
+    def do_PUT(self):
+        self._serve('PUT')
+
+    def do_POST(self):
+        self._serve('POST')
+
+    def do_DELETE(self):
+        self._serve('DELETE')
+
+    def do_PATCH(self):
+        self._serve('PATCH')
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _serve(self, method):
+        started = time.monotonic()
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = parse_qs(parts.query, keep_blank_values=True)
+        self._user = None
+        self._auth_kind = 'none'
+        self._fault_name = None
+        self._sent_status = None
+        self._sent_bytes = 0
+        length = int(self.headers.get('Content-Length') or 0)
+        raw_body = self.rfile.read(length) if length else b''
+        try:
+            fault = self.instance.take_fault(path)
+            if fault is not None:
+                self._fault_name = fault.describe()
+                if fault.latency:
+                    time.sleep(fault.latency)
+                if fault.reset:
+                    self._reset_connection()
+                    return
+                if fault.status:
+                    headers = {'Retry-After': str(fault.retry_after)} if fault.retry_after is not None else {}
+                    self._send_json(fault.status, fault.body or {'message': 'Simulated HTTP %d' % fault.status}, headers)
+                    return
+                if fault.malformed_json:
+                    self._send_raw(200, b'{"time": "2025-09-28T04:52:24Z", "version": ', 'application/json')
+                    return
+                if fault.truncate:
+                    self._send_truncated()
+                    return
+            self._dispatch(method, path, query, raw_body)
+        except BrokenPipeError:
+            pass
+        finally:
+            if self._sent_status is not None or self._fault_name:
+                entry = {
+                    'time': time.time(), 'method': method, 'path': path, 'query': parts.query,
+                    'status': self._sent_status, 'bytes': self._sent_bytes, 'auth': self._auth_kind,
+                    'user': self._user, 'fault': self._fault_name,
+                    'duration': round(time.monotonic() - started, 4),
+                }
+                self.instance.record(entry, self.requestline, self.client_address[0], self._user)
+
+    def _reset_connection(self):
+        self._sent_status = 'reset'
+        try:
+            # SO_LINGER 0: close() sends a TCP RST instead of a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _send_truncated(self):
+        body = json.dumps(self._info_body()).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body) + 100))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self._sent_status = 200
+        self._sent_bytes = len(body) // 2
+        self.close_connection = True
+
+    def _send_raw(self, status, body, content_type, headers=None):
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self._sent_status = status
+        self._sent_bytes = len(body)
+
+    def _send_json(self, status, data, headers=None):
+        self._send_raw(status, json.dumps(data).encode('utf-8'), 'application/json; charset=utf-8', headers)
+
+    # -- authentication ---------------------------------------------------
+
+    def _authenticate(self, query):
+        header = self.headers.get('Authorization')
+        token = None
+        if header:
+            token = header[7:].strip() if header.startswith('Bearer ') else header.strip()
+            self._auth_kind = 'bearer' if header.startswith('Bearer ') else 'raw'
+        elif 'apiToken' in query:
+            # Documented by the reference; this collection never uses it.
+            token = query['apiToken'][0]
+            self._auth_kind = 'query'
+        if not token:
+            return None
+        state = self.instance.state
+        user = state['tokens'].get(token) or self.instance.issued_tokens.get(token)
+        self._user = user
+        return user
+
+    def _allowed(self, user, method, path):
+        needed = PERMISSIONS.get((method, path))
+        permissions = self.instance.state['users'].get(user, {}).get('permissions', [])
+        if permissions == 'all' or needed is None:
+            return True
+        needed_path, needed_access = needed
+        for grant in permissions:
+            if grant.get('path') == needed_path and (grant.get('access') == needed_access or grant.get('access') == 'write'):
+                return True
+        return False
+
+    # -- routing -------------------------------------------------------------
+
+    def _dispatch(self, method, path, query, raw_body):
+        if path == '/api/login':
+            if method != 'POST':
+                return self._send_json(405, {'message': 'Method not allowed'})
+            return self._login(raw_body)
+        routes = {
+            ('GET', '/api/system/info'): self._info,
+            ('GET', '/api/system/preflight'): self._preflight,
+            ('GET', '/api/system/refresh'): self._refresh,
+            ('PUT', '/api/system/licensefile'): self._licensefile,
+            ('GET', '/api/system/health'): self._health,
+            ('GET', '/api/system/vrpcHealth'): self._vrpc_health,
+            ('GET', '/api/system/metrics'): self._metrics,
+            ('GET', '/api/system/agents'): self._agents,
+            ('GET', '/api/marketplace/apps'): self._apps,
+            ('GET', '/api/marketplace/app'): self._app,
+            ('GET', '/api/marketplace/app/meta'): self._app_meta,
+        }
+        known_paths = set(known_path for _method, known_path in routes)
+        if path not in known_paths:
+            return self._send_json(404, {'message': 'Not found: %s' % path})
+        user = self._authenticate(query)
+        if user is None:
+            return self._send_json(401, {'message': 'Unauthorized'})
+        handler = routes.get((method, path))
+        if handler is None:
+            return self._send_json(405, {'message': 'Method not allowed'})
+        if not self._allowed(user, method, path):
+            return self._send_json(403, {'message': 'Forbidden: missing permission for %s' % path})
+        with self.instance.lock:
+            return handler(query, raw_body)
+
+    def _json_body(self, raw_body):
+        try:
+            body = json.loads(raw_body.decode('utf-8'))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return body if isinstance(body, dict) else None
+
+    def _login(self, raw_body):
+        body = self._json_body(raw_body)
+        if body is None or not isinstance(body.get('username'), str) or not isinstance(body.get('password'), str):
+            return self._send_json(400, {'message': 'username and password are required'})
+        user = self.instance.state['users'].get(body['username'])
+        if user is None or not secrets.compare_digest(user['password'], body['password']):
+            return self._send_json(401, {'message': 'Invalid credentials'})
+        claims = {'sub': body['username'], 'jti': secrets.token_hex(8), 'iat': int(time.time())}
+        token = '.'.join((b64url(b'{"alg":"HS256","typ":"JWT"}'), b64url(json.dumps(claims).encode()),
+                          b64url(secrets.token_bytes(32))))
+        self.instance.issued_tokens[token] = body['username']
+        self._user = body['username']
+        return self._send_json(200, {'token': token})
+
+    # -- system ----------------------------------------------------------------
+
+    def _license_valid(self):
+        state = self.instance.state
+        file_data = state['license'].get('file', {})
+        if file_data.get('id') in state['revoked_license_ids']:
+            return False
+        try:
+            return datetime.date.fromisoformat(file_data.get('expiration', '')[:10]) >= today()
+        except ValueError:
+            return False
+
+    def _info_body(self, with_valid=True):
+        state = self.instance.state
+        license_data = copy.deepcopy(state['license'])
+        if with_valid:
+            license_data['valid'] = self._license_valid()
+        return {'time': datetime.datetime.now(datetime.timezone.utc).isoformat().replace('+00:00', 'Z'),
+                'version': state['version'], 'license': license_data}
+
+    def _info(self, query, raw_body):
+        self._send_json(200, self._info_body())
+
+    def _preflight(self, query, raw_body):
+        self._send_json(200, self.instance.state['preflight'])
+
+    def _refresh(self, query, raw_body):
+        state = self.instance.state
+        if not state['preflight']['cybusPortal']['status']:
+            return self._send_json(400, {'message': 'License refresh failed: Cybus portal not reachable'})
+        if state.get('portal_license'):
+            state['license'] = copy.deepcopy(state['portal_license'])
+        return self._send_json(200, self._info_body())
+
+    def _licensefile(self, query, raw_body):
+        body = self._json_body(raw_body)
+        if body is None or not isinstance(body.get('payload'), str) or not body['payload'].strip():
+            return self._send_json(400, {'message': 'Invalid request: payload is required'})
+        payload = body['payload']
+        state = self.instance.state
+        license_data = state['opaque_licenses'].get(payload.strip()) or decode_license_jwt(payload)
+        if license_data is None:
+            return self._send_json(400, {'message': 'Invalid request: license file could not be verified'})
+        state['license'] = copy.deepcopy(license_data)
+        # The reference's PUT answer carries name and file, without "valid".
+        return self._send_json(200, self._info_body(with_valid=False))
+
+    def _health(self, query, raw_body):
+        self._send_json(200, {'system': {'status': self.instance.state['services']}})
+
+    def _vrpc_health(self, query, raw_body):
+        self._send_json(200, self.instance.state['vrpc'])
+
+    def _metrics(self, query, raw_body):
+        answer = {}
+        for period in ('hourly', 'daily'):
+            values = query.get(period)
+            if values is None:
+                answer[period] = self.instance.state['metrics'][period]
+                continue
+            if values[0] not in ('true', 'false'):
+                return self._send_json(400, {'message': 'Invalid request: %s must be true or false' % period})
+            if values[0] == 'true':
+                answer[period] = self.instance.state['metrics'][period]
+        return self._send_json(200, answer)
+
+    def _agents(self, query, raw_body):
+        if self.instance.state.get('agents_error'):
+            return self._send_json(400, {'message': 'Not able to fetch system agents'})
+        return self._send_json(200, self.instance.state['agents'])
+
+    # -- marketplace -----------------------------------------------------------
+
+    def _apps(self, query, raw_body):
+        self._send_json(200, [app['listing'] for app in self.instance.state['marketplace']])
+
+    def _find_app(self, query):
+        directory = (query.get('directory') or [''])[0]
+        filename = (query.get('filename') or [''])[0]
+        if not directory or not filename:
+            self._send_json(400, {'message': 'Invalid request: directory and filename are required'})
+            return None
+        for app in self.instance.state['marketplace']:
+            if app['listing']['directory'] == directory and app['listing']['filename'] == filename:
+                return app
+        self._send_json(404, {'message': 'App not found: %s/%s' % (directory, filename)})
+        return None
+
+    def _app(self, query, raw_body):
+        app = self._find_app(query)
+        if app is not None:
+            self._send_json(200, {'data': app['content']})
+
+    def _app_meta(self, query, raw_body):
+        app = self._find_app(query)
+        if app is not None:
+            self._send_json(200, {'content': {'data': app['content']}, 'meta': app['meta']})
+
+
+_SAFE_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
+
+
+def safe_name(name):
+    if not _SAFE_NAME.match(name):
+        raise ValueError('host name %r: use letters, digits, dot, dash, underscore' % name)
+    return name
