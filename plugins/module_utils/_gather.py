@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Fetch several Connectware endpoints at once, and resolve gather_subset lists.
+
+FOR INTERNAL COLLECTION USE ONLY.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
+
+MAX_WORKERS = 8
+
+
+class SubsetError(ValueError):
+    """A gather_subset (or similar) list names something unknown or selects nothing."""
+
+
+def resolve_subsets(requested, valid, option='gather_subset'):
+    """Resolve a gather_subset list the way Ansible's fact gathering does.
+
+    ``all`` adds every subset, ``!name`` excludes one, ``!all`` starts from nothing (so only
+    the named subsets count); a list of only exclusions means everything but those. Returns the chosen names in the
+    order of ``valid``.
+    """
+    valid = list(valid)
+    included, excluded = set(), set()
+    exclude_all = False
+    for entry in requested or []:
+        name = str(entry).strip()
+        exclude = name.startswith('!')
+        name = name[1:] if exclude else name
+        if name == 'all':
+            if exclude:
+                exclude_all = True
+            else:
+                included.update(valid)
+            continue
+        if name not in valid:
+            raise SubsetError('%s: unknown subset %r; valid subsets are all, %s (prefix ! to exclude)'
+                              % (option, str(entry), ', '.join(valid)))
+        (excluded if exclude else included).add(name)
+    if not included and not exclude_all:
+        included = set(valid)
+    chosen = [name for name in valid if name in included and name not in excluded]
+    if not chosen:
+        raise SubsetError('%s %s selects nothing: name at least one subset (%s)' % (option, list(requested), ', '.join(valid)))
+    return chosen
+
+
+def fetch_concurrently(client, calls, max_workers=MAX_WORKERS):
+    """Run ``calls`` (name -> (path, params)) as concurrent GETs: one request each.
+
+    Returns ``(results, errors)``: name -> decoded JSON, name -> ConnectwareError.
+    The first request also performs the login when the client needs one; the others
+    wait for it (the client serializes login).
+    """
+    results, errors = {}, {}
+    if not calls:
+        return results, errors
+    # Log in before fanning out, so concurrent requests never race to log in.
+    names = list(calls)
+    try:
+        client.ensure_authenticated()
+    except ConnectwareError as error:
+        return results, dict((name, error) for name in names)
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(names))) as pool:
+        futures = dict((name, pool.submit(client.get, calls[name][0], calls[name][1])) for name in names)
+        for name in names:
+            try:
+                results[name] = futures[name].result()
+            except ConnectwareError as error:
+                errors[name] = error
+    return results, errors
+
+
+def combined_error(errors, labels=None):
+    """One ConnectwareError for several failed fetches, naming each (ordered as given)."""
+    labels = labels or {}
+    parts = ['%s: %s' % (labels.get(name, name), error.message) for name, error in errors.items()]
+    first = next(iter(errors.values()))
+    combined = ConnectwareError('; '.join(parts), kind=first.kind, method=first.method, path=first.path,
+                                url=first.url, status=first.status, body=first.body, attempts=first.attempts)
+    return combined

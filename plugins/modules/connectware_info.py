@@ -1,0 +1,268 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: connectware_info
+short_description: Gather what a Cybus Connectware host reports about itself
+version_added: 0.1.0
+description:
+  - Reads version, license, service health, vRPC health, preflight probes, metrics, agents and the marketplace
+    listing of a Connectware host in one task, so that a play can decide on them.
+  - The chosen subsets are fetched concurrently, one request per endpoint, so a task costs about as much as its
+    slowest endpoint.
+  - Every answer is returned unchanged, as Connectware sends it; the license also comes as a normalized summary.
+author:
+  - iiot.connectware maintainers (@iiot-connectware)
+options:
+  gather_subset:
+    description:
+      - Which subsets to gather, following the C(gather_subset) convention of Ansible's fact gathering.
+      - V(all) gathers every subset; a name prefixed with V(!) is excluded; a list of only exclusions gathers
+        everything but those.
+      - V(info) is C(GET /api/system/info), V(preflight) C(GET /api/system/preflight), V(health)
+        C(GET /api/system/health), V(vrpc_health) C(GET /api/system/vrpcHealth), V(metrics)
+        C(GET /api/system/metrics), V(agents) C(GET /api/system/agents), V(marketplace_apps)
+        C(GET /api/marketplace/apps).
+      - An unknown name fails the task before any request is sent.
+    type: list
+    elements: str
+    default: [info, health, vrpc_health]
+  metrics_period:
+    description:
+      - Which metric series to ask for when V(metrics) is gathered (the C(hourly) and C(daily) query
+        parameters of C(/api/system/metrics)).
+    type: list
+    elements: str
+    choices: [hourly, daily]
+    default: [hourly, daily]
+extends_documentation_fragment:
+  - iiot.connectware.connection
+  - iiot.connectware.connection.ACTION_GROUP
+  - iiot.connectware.connection.CHECK_MODE_READ_ONLY
+notes:
+  - A subset whose request fails fails the task, naming the subset and the cause; no partial result is returned.
+seealso:
+  - module: iiot.connectware.connectware_health_check
+    description: Turns the same endpoints into one healthy/unhealthy verdict with reasons.
+'''
+
+EXAMPLES = r'''
+- name: Read version, license and health of every Connectware host
+  iiot.connectware.connectware_info:
+    url: "{{ connectware_url }}"
+    token: "{{ connectware_token }}"
+    ca_path: "{{ connectware_ca_path }}"
+  delegate_to: localhost
+  register: connectware
+
+- name: Stop when the license runs out within 30 days
+  ansible.builtin.assert:
+    that:
+      - connectware.license.valid
+      - connectware.license.days_left >= 30
+    fail_msg: "License {{ connectware.license.id }} expires {{ connectware.license.expiration }}"
+
+- name: Everything but the marketplace, connection set once for the group
+  module_defaults:
+    group/iiot.connectware.connectware:
+      url: "{{ connectware_url }}"
+      token: "{{ connectware_token }}"
+      ca_path: "{{ connectware_ca_path }}"
+  block:
+    - name: Gather all subsets except marketplace_apps
+      iiot.connectware.connectware_info:
+        gather_subset:
+          - all
+          - '!marketplace_apps'
+        metrics_period: [daily]
+      delegate_to: localhost
+      register: connectware_all
+
+- name: Log in with username and password instead of a token
+  iiot.connectware.connectware_info:
+    url: "{{ connectware_url }}"
+    username: admin
+    password: "{{ connectware_admin_password }}"
+    ca_path: "{{ connectware_ca_path }}"
+    gather_subset: [preflight]
+  delegate_to: localhost
+  register: connectware_preflight
+'''
+
+RETURN = r'''
+info:
+  description: The answer of C(GET /api/system/info), unchanged.
+  returned: when V(info) is gathered
+  type: dict
+  sample:
+    time: "2026-11-29T08:00:00.000Z"
+    version: "1.7.2"
+    license:
+      name: "Connectware Production"
+      valid: true
+      file:
+        id: "lic-0001"
+        associatedAccount: "acme-plant"
+        connectwareLicenseClass: "Production"
+        expiration: "2027-11-29"
+license:
+  description: The license of O(gather_subset=info), normalized.
+  returned: when V(info) is gathered
+  type: dict
+  contains:
+    name:
+      description: The license's name (C(license.name)).
+      type: str
+      sample: Connectware Production
+    id:
+      description: The license file's id (C(license.file.id)).
+      type: str
+      sample: lic-0001
+    account:
+      description: The associated account (C(license.file.associatedAccount)).
+      type: str
+      sample: acme-plant
+    license_class:
+      description: The license class (C(license.file.connectwareLicenseClass)).
+      type: str
+      sample: Production
+    expiration:
+      description: Expiration as an ISO date (C(YYYY-MM-DD)), or null when Connectware reports none.
+      type: str
+      sample: "2027-11-29"
+    valid:
+      description:
+        - True when Connectware reports the license valid and it has not expired.
+        - False when either is not so, or when Connectware reports neither.
+      type: bool
+      sample: true
+    days_left:
+      description: Days from today (on the host running the module) to the expiration; negative once expired, null if unknown.
+      type: int
+      sample: 365
+preflight:
+  description: The answer of C(GET /api/system/preflight), unchanged.
+  returned: when V(preflight) is gathered
+  type: dict
+  sample:
+    dockerHub: {status: true, statusText: OK, url: "https://registry-1.docker.io"}
+    cybusRegistry: {status: true, statusText: OK, url: "https://registry.cybus.io"}
+    cybusPortal: {status: true, statusText: OK, url: "https://portal.cybus.io"}
+    currentVersions:
+      series:
+        active:
+          latest: {version: "1.8.0", urlReleaseNotes: "https://docs.cybus.io/", installerUrl: "https://download.cybus.io/"}
+health:
+  description: The answer of C(GET /api/system/health), unchanged.
+  returned: when V(health) is gathered
+  type: dict
+  sample:
+    system:
+      status:
+        - {name: broker, status: running, uptime: "3 days"}
+vrpc_health:
+  description: The answer of C(GET /api/system/vrpcHealth), unchanged.
+  returned: when V(vrpc_health) is gathered
+  type: dict
+  sample:
+    agentStatus: {agentName: protocol-mapper, status: online}
+    VRPCInterServiceCommunication:
+      - agentName: protocol-mapper
+        providers:
+          - {providerName: service-manager, reachable: true, functionalityAffectedIfFailed: [Service deployment]}
+metrics:
+  description: The answer of C(GET /api/system/metrics), unchanged.
+  returned: when V(metrics) is gathered
+  type: dict
+  sample:
+    hourly: [{timestamp: "2026-11-29T08:00:00.000Z", numberOfConnectedDatapoints: 120, numberOfReceivedMessages: 4000}]
+    daily: [{date: "2026-11-28", numberOfConnectedDatapoints: 120, numberOfReceivedMessages: 96000}]
+agents:
+  description: The answer of C(GET /api/system/agents), unchanged.
+  returned: when V(agents) is gathered
+  type: list
+  elements: dict
+  sample:
+    - {name: edge-agent-1, version: "1.7.2", hostname: edge-1, classes: {Connection: {instances: [opcua-line-1]}}}
+marketplace_apps:
+  description: The answer of C(GET /api/marketplace/apps), unchanged.
+  returned: when V(marketplace_apps) is gathered
+  type: list
+  elements: dict
+  sample:
+    - {directory: opcua-to-mqtt, filename: opcua-to-mqtt.yml, name: OPC UA to MQTT, version: "1.2.0"}
+gathered_subsets:
+  description: The subsets gathered, after resolving O(gather_subset).
+  returned: always
+  type: list
+  elements: str
+  sample: [info, health, vrpc_health]
+'''
+
+from ansible_collections.iiot.connectware.plugins.module_utils._gather import (
+    SubsetError,
+    combined_error,
+    fetch_concurrently,
+    resolve_subsets,
+)
+from ansible_collections.iiot.connectware.plugins.module_utils._license import license_summary
+from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
+
+# Subset name -> endpoint, in the order results are documented.
+SUBSET_PATHS = {
+    'info': '/api/system/info',
+    'preflight': '/api/system/preflight',
+    'health': '/api/system/health',
+    'vrpc_health': '/api/system/vrpcHealth',
+    'metrics': '/api/system/metrics',
+    'agents': '/api/system/agents',
+    'marketplace_apps': '/api/marketplace/apps',
+}
+
+
+class ConnectwareInfo(object):
+    def __init__(self, connectware):
+        self.connectware = connectware
+        params = connectware.params
+        try:
+            self.subsets = resolve_subsets(params['gather_subset'], SUBSET_PATHS)
+        except SubsetError as error:
+            connectware.module.fail_json(msg=str(error))
+        self.metrics_params = dict((period, 'true' if period in params['metrics_period'] else 'false')
+                                   for period in ('hourly', 'daily'))
+
+    def calls(self):
+        return dict((name, (SUBSET_PATHS[name], self.metrics_params if name == 'metrics' else None))
+                    for name in self.subsets)
+
+    def run(self):
+        results, errors = fetch_concurrently(self.connectware.client, self.calls())
+        if errors:
+            raise combined_error(errors, labels=dict((name, 'subset %s' % name) for name in errors))
+        result = dict(changed=False, gathered_subsets=self.subsets)
+        result.update(results)
+        if 'info' in results:
+            info = results['info']
+            result['license'] = license_summary(info.get('license') if isinstance(info, dict) else None)
+        return result
+
+
+def main():
+    connectware = ConnectwareModule(
+        argument_spec=dict(
+            gather_subset=dict(type='list', elements='str', default=['info', 'health', 'vrpc_health']),
+            metrics_period=dict(type='list', elements='str', choices=['hourly', 'daily'], default=['hourly', 'daily']),
+        ),
+    )
+    execute(connectware, ConnectwareInfo(connectware).run)
+
+
+if __name__ == '__main__':
+    main()
