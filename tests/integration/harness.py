@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run real ansible-playbook against simulated Connectware hosts and read back what happened."""
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+from repo_paths import LINKS, REPO
+
+INTEGRATION = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.dirname(sys.executable)
+
+
+class PlaybookRun(object):
+    def __init__(self, completed, results_path):
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.results = []
+        if os.path.exists(results_path):
+            with open(results_path, encoding='utf-8') as handle:
+                self.results = [json.loads(line) for line in handle if line.strip()]
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def task(self, name, host=None):
+        """The result entry of the task ``name`` (for ``host``), which must exist exactly once."""
+        found = [entry for entry in self.results if entry['task'] == name and (host is None or entry['host'] == host)]
+        assert len(found) == 1, 'task %r on %r: %d results in %s' % (name, host, len(found), [
+            (entry['task'], entry['host']) for entry in self.results])
+        return found[0]
+
+    def result(self, name, host=None):
+        return self.task(name, host)['result']
+
+    def __repr__(self):
+        return '<PlaybookRun rc=%s>\nSTDOUT:\n%s\nSTDERR:\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
+
+
+def write_inventory(tmp_path, fleet):
+    path = os.path.join(str(tmp_path), 'inventory.yml')
+    fleet.write_inventory(path)
+    return path
+
+
+def run_playbook(tmp_path, playbook, inventory, extra_vars=None, check=False, diff=False, verbosity=0,
+                 env=None, limit=None, forks=None, timeout=600):
+    """Run ``playbook`` (a path, or a list of plays to write out) and return a PlaybookRun."""
+    tmp_path = str(tmp_path)
+    if not isinstance(playbook, str):
+        path = os.path.join(tmp_path, 'playbook-%d.yml' % len(os.listdir(tmp_path)))
+        with open(path, 'w', encoding='utf-8') as handle:
+            yaml.safe_dump(playbook, handle, sort_keys=False)
+        playbook = path
+    results_path = os.path.join(tmp_path, 'results-%d.jsonl' % len(os.listdir(tmp_path)))
+    command = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook]
+    if extra_vars:
+        command += ['-e', json.dumps(extra_vars)]
+    if check:
+        command.append('--check')
+    if diff:
+        command.append('--diff')
+    if verbosity:
+        command.append('-' + 'v' * verbosity)
+    if limit:
+        command += ['--limit', limit]
+    if forks:
+        command += ['--forks', str(forks)]
+    run_env = dict(os.environ)
+    for name in list(run_env):
+        if name.startswith('CONNECTWARE_'):
+            del run_env[name]
+    run_env.update({
+        'ANSIBLE_COLLECTIONS_PATH': LINKS,
+        'ANSIBLE_CALLBACK_PLUGINS': os.path.join(INTEGRATION, 'callback_plugins'),
+        'ANSIBLE_CALLBACKS_ENABLED': 'record_results',
+        'RECORD_RESULTS_PATH': results_path,
+        'ANSIBLE_LOCAL_TEMP': os.path.join(tmp_path, 'ansible-local'),
+        'ANSIBLE_HOME': os.path.join(tmp_path, 'ansible-home'),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_DEPRECATION_WARNINGS': '0',
+        'ANSIBLE_HOST_PATTERN_MISMATCH': 'ignore',
+        'PATH': BIN + os.pathsep + run_env.get('PATH', ''),
+    })
+    run_env.update(env or {})
+    completed = subprocess.run(command, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout,
+                               check=False)
+    return PlaybookRun(completed, results_path)
+
+
+def connection_vars():
+    """Task arguments that take the connection from the generated inventory's variables."""
+    return {
+        'url': '{{ connectware_url }}',
+        'token': '{{ connectware_token }}',
+        'ca_path': '{{ connectware_ca_path }}',
+    }
+
+
+def play(tasks, hosts='all', gather_facts=False, **extra):
+    entry = {'name': 'integration', 'hosts': hosts, 'gather_facts': gather_facts, 'tasks': tasks}
+    entry.update(extra)
+    return [entry]
