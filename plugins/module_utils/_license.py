@@ -11,10 +11,13 @@ FOR INTERNAL COLLECTION USE ONLY.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import datetime
+import json
 import re
 
 _DATE_PREFIX = re.compile(r'^\s*(\d{4})-(\d{2})-(\d{2})')
+_UTC = datetime.timezone.utc
 
 
 def parse_expiration(value):
@@ -66,3 +69,80 @@ def _text_or_none(value):
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+# Claim names that carry a license's identity, as the info answer names them and as JWTs do.
+ID_CLAIMS = ('id', 'jti', 'licenseId')
+EXPIRATION_CLAIMS = ('expiration', 'exp')
+
+
+def license_identity(payload):
+    """What a license file reveals of itself: ``{id, expiration}`` (expiration may be None), or None.
+
+    Recognizes a JWT (its claims), a JSON object, and base64 of a JSON object, with the
+    claims at the top level or under ``file`` / ``license``. Never raises, whatever the input.
+    """
+    if not isinstance(payload, str) or not payload.strip():
+        return None
+    for claims in (_jwt_claims(payload), _json_object(payload), _json_object(_b64_text(payload))):
+        identity = _identity_from_claims(claims)
+        if identity:
+            return identity
+    return None
+
+
+def _identity_from_claims(claims):
+    if not isinstance(claims, dict):
+        return None
+    for nested in ('file', 'license'):
+        inner = claims.get(nested)
+        if isinstance(inner, dict):
+            found = _identity_from_claims(inner)
+            if found:
+                return found
+    license_id = next((claims[name] for name in ID_CLAIMS
+                       if isinstance(claims.get(name), (str, int)) and not isinstance(claims.get(name), bool)
+                       and str(claims[name]).strip()), None)
+    if license_id is None:
+        return None
+    expiration = None
+    if isinstance(claims.get('expiration'), str):
+        parsed = parse_expiration(claims['expiration'])
+        expiration = parsed.isoformat() if parsed else None
+    elif isinstance(claims.get('exp'), (int, float)) and not isinstance(claims.get('exp'), bool):
+        try:
+            expiration = datetime.datetime.fromtimestamp(claims['exp'], tz=_UTC).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            expiration = None
+    return dict(id=str(license_id).strip(), expiration=expiration)
+
+
+def _jwt_claims(payload):
+    parts = payload.strip().split('.')
+    if len(parts) != 3:
+        return None
+    return _json_object(_b64_text(parts[1]))
+
+
+def _b64_text(text):
+    if not isinstance(text, str):
+        return None
+    compact = ''.join(text.split())
+    if not compact or len(compact) > 1024 * 1024:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode((compact.replace('+', '-').replace('/', '_') + '=' * (-len(compact) % 4))
+                                       .encode('ascii'))
+        return raw.decode('utf-8')
+    except (ValueError, UnicodeError, TypeError):
+        return None
+
+
+def _json_object(text):
+    if not isinstance(text, str) or not text.strip().startswith('{'):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -51,7 +51,7 @@ def write_inventory(tmp_path, fleet):
 
 
 def run_playbook(tmp_path, playbook, inventory, extra_vars=None, check=False, diff=False, verbosity=0,
-                 env=None, limit=None, forks=None, timeout=600):
+                 env=None, limit=None, forks=None, timeout=600, extra_args=()):
     """Run ``playbook`` (a path, or a list of plays to write out) and return a PlaybookRun."""
     tmp_path = str(tmp_path)
     if not isinstance(playbook, str):
@@ -73,6 +73,7 @@ def run_playbook(tmp_path, playbook, inventory, extra_vars=None, check=False, di
         command += ['--limit', limit]
     if forks:
         command += ['--forks', str(forks)]
+    command += list(extra_args)
     run_env = dict(os.environ)
     for name in list(run_env):
         if name.startswith('CONNECTWARE_'):
@@ -95,6 +96,22 @@ def run_playbook(tmp_path, playbook, inventory, extra_vars=None, check=False, di
     completed = subprocess.run(command, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout,
                                check=False)
     return PlaybookRun(completed, results_path)
+
+
+def assert_no_secrets(run, secrets, fleet=None):
+    """No secret appears in the run's output, its recorded results, or the simulator's access logs."""
+    recorded = json.dumps(run.results)
+    places = {'stdout': run.stdout, 'stderr': run.stderr, 'results': recorded}
+    if fleet is not None:
+        for instance in fleet:
+            if instance.access_log_path and os.path.exists(instance.access_log_path):
+                with open(instance.access_log_path, encoding='utf-8') as handle:
+                    places['access log of %s' % instance.name] = handle.read()
+            places['request log of %s' % instance.name] = json.dumps(instance.request_log())
+    for secret in secrets:
+        assert secret, 'empty secret given'
+        for place, text in places.items():
+            assert secret not in text, 'secret %r... found in %s' % (secret[:6], place)
 
 
 def connection_vars():

@@ -9,6 +9,7 @@ import os
 import pytest
 import yaml
 
+from connectware_sim import make_license_jwt
 from repo_paths import REPO
 from harness import run_playbook, write_inventory
 
@@ -32,8 +33,10 @@ def test_examples_run(module, make_fleet, workdir, tmp_path):
     examples = module_examples(module)
     assert examples, 'no EXAMPLES in %s' % module
     fleet = make_fleet([{}])
+    (tmp_path / 'examples').mkdir()
     play = [{'name': 'examples of %s' % module, 'hosts': 'all', 'gather_facts': False,
-             'vars': {'connectware_admin_password': 'admin', 'example_dir': str(tmp_path / 'examples')},
+             'vars': {'connectware_admin_password': 'admin', 'example_dir': str(tmp_path / 'examples'),
+                      'vault_connectware_license': make_license_jwt('lic-example', expiration='2099-12-31')},
              'tasks': examples}]
     run = run_playbook(workdir, play, write_inventory(workdir, fleet))
     assert run.rc == 0, run

@@ -80,3 +80,40 @@ def test_parse_expiration(value, expected):
 def test_non_text_fields_become_text():
     summary = license_summary(info_license(id=42), today=TODAY)
     assert summary['id'] == '42'
+
+
+# -- identity of a license file -------------------------------------------------------
+
+def b64url(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+
+def jwt(claims):
+    import json
+    return '%s.%s.%s' % (b64url(b'{"alg":"RS256"}'), b64url(json.dumps(claims).encode()), b64url(b'sig'))
+
+
+@pytest.mark.parametrize('payload, expected', [
+    (jwt({'id': 'lic-1', 'expiration': '2027-01-31'}), {'id': 'lic-1', 'expiration': '2027-01-31'}),
+    (jwt({'jti': 'lic-2', 'exp': 1801440000}), {'id': 'lic-2', 'expiration': '2027-02-01'}),
+    (jwt({'id': 'lic-3'}), {'id': 'lic-3', 'expiration': None}),
+    (jwt({'licenseId': 77, 'expiration': '2027-01-31T00:00:00Z'}), {'id': '77', 'expiration': '2027-01-31'}),
+    (jwt({'license': {'file': {'id': 'lic-4', 'expiration': '2027-02-01'}}}), {'id': 'lic-4', 'expiration': '2027-02-01'}),
+    ('{"id": "lic-5", "expiration": "2027-03-01"}', {'id': 'lic-5', 'expiration': '2027-03-01'}),
+    (b64url(b'{"jti": "lic-6", "exp": 1801440000}'), {'id': 'lic-6', 'expiration': '2027-02-01'}),
+    ('  ' + jwt({'id': 'lic-7'}) + '\n', {'id': 'lic-7', 'expiration': None}),
+])
+def test_license_identity_recognizes(payload, expected):
+    from ansible_collections.iiot.connectware.plugins.module_utils._license import license_identity
+    assert license_identity(payload) == expected
+
+
+@pytest.mark.parametrize('payload', [
+    None, '', '   ', 'OPAQUE-LICENSE', 'a.b.c', jwt({'name': 'no id'}), jwt({'id': ''}), jwt({'id': True}),
+    jwt(['not', 'an', 'object']), '{"id": ', '[1, 2]', jwt({'id': 'x', 'exp': 10 ** 20}), 12345,
+])
+def test_license_identity_of_opaque_or_broken_files_is_none_or_safe(payload):
+    from ansible_collections.iiot.connectware.plugins.module_utils._license import license_identity
+    identity = license_identity(payload)
+    assert identity is None or (identity['id'] == 'x' and identity['expiration'] is None)
