@@ -1,0 +1,304 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: connectware_health_check
+short_description: One healthy/unhealthy verdict on a Cybus Connectware host, with reasons, optionally waiting
+version_added: 0.1.0
+description:
+  - Judges a Connectware host from C(GET /api/system/health) (services), C(GET /api/system/vrpcHealth) (vRPC
+    providers), C(GET /api/system/info) (license) and C(GET /api/system/preflight) (internet probes), and
+    returns one verdict with a readable reason for every problem.
+  - The chosen checks' requests run concurrently, one request per endpoint per attempt.
+  - With O(wait_timeout), polls until the host is healthy or the time is up. While waiting, an API error
+    (timeout, 503, connection refused) counts as an unhealthy attempt; errors that waiting cannot mend
+    (401, 403, TLS) end the wait at once.
+author:
+  - iiot.connectware maintainers (@iiot-connectware)
+options:
+  checks:
+    description:
+      - Which checks to run.
+      - V(health) requires services to be in one of O(healthy_statuses); V(vrpc) requires every vRPC provider to be
+        reachable; V(license) requires a valid license with at least O(license_min_days) left; V(preflight)
+        requires the probes in O(preflight_required) to pass.
+    type: list
+    elements: str
+    choices: [health, vrpc, license, preflight]
+    default: [health, vrpc, license]
+  services:
+    description:
+      - Services that must be reported and healthy. Other services are then not judged.
+      - When empty, every service Connectware reports must be healthy.
+    type: list
+    elements: str
+    default: []
+  ignore_services:
+    description:
+      - Services never judged, for example one that is stopped on purpose.
+    type: list
+    elements: str
+    default: []
+  healthy_statuses:
+    description:
+      - Which service C(status) values count as healthy, compared case-insensitively.
+      - Connectware reports the state of each service's container; its admin UI shows C(running), C(starting),
+        C(stopping), C(restarting), C(exited) and C(created), of which only C(running) is healthy. The API
+        reference does not list the values, hence this option.
+    type: list
+    elements: str
+    default: [running]
+  healthy_agent_statuses:
+    description:
+      - Values of the vRPC C(agentStatus.status) that count as healthy, compared case-insensitively.
+      - The API reference does not list these values, so by default (empty list) the agent status is reported in
+        RV(checks.vrpc) but not judged; the providers' C(reachable) flags are.
+    type: list
+    elements: str
+    default: []
+  license_min_days:
+    description:
+      - The license must be valid and expire in no fewer days than this. V(0) requires only that it has not expired.
+    type: int
+    default: 0
+  preflight_required:
+    description:
+      - Which preflight probes must pass when V(preflight) is in O(checks). Air-gapped sites drop V(dockerHub)
+        (and V(cybusRegistry) with a registry mirror); the probes are informational, Connectware runs without
+        internet.
+    type: list
+    elements: str
+    choices: [dockerHub, cybusRegistry, cybusPortal]
+    default: [dockerHub, cybusRegistry, cybusPortal]
+  wait_timeout:
+    description:
+      - Seconds to keep checking until the host is healthy. V(0) checks once.
+    type: float
+    default: 0
+  wait_interval:
+    description:
+      - Seconds between attempts while waiting. Must be greater than 0.
+    type: float
+    default: 5
+  fail_on_unhealthy:
+    description:
+      - Fail the task when the host is unhealthy, with every reason in the message. With V(false) the task
+        succeeds and RV(healthy) tells.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - iiot.connectware.connection
+  - iiot.connectware.connection.ACTION_GROUP
+  - iiot.connectware.connection.CHECK_MODE_READ_ONLY
+seealso:
+  - module: iiot.connectware.connectware_info
+    description: The raw answers behind these checks.
+'''
+
+EXAMPLES = r'''
+- name: Refuse to deploy onto a sick host
+  iiot.connectware.connectware_health_check:
+    url: "{{ connectware_url }}"
+    token: "{{ connectware_token }}"
+    ca_path: "{{ connectware_ca_path }}"
+    license_min_days: 14
+  delegate_to: localhost
+
+- name: Wait up to 5 minutes for a host that is starting, all checks, air-gapped site
+  iiot.connectware.connectware_health_check:
+    url: "{{ connectware_url }}"
+    token: "{{ connectware_token }}"
+    ca_path: "{{ connectware_ca_path }}"
+    checks: [health, vrpc, license, preflight]
+    preflight_required: [cybusPortal]
+    ignore_services: [workbench]
+    wait_timeout: 300
+    wait_interval: 10
+  delegate_to: localhost
+
+- name: Report without failing
+  iiot.connectware.connectware_health_check:
+    url: "{{ connectware_url }}"
+    token: "{{ connectware_token }}"
+    ca_path: "{{ connectware_ca_path }}"
+    fail_on_unhealthy: false
+  delegate_to: localhost
+  register: verdict
+
+- name: Show the reasons
+  ansible.builtin.debug:
+    msg: "{{ 'healthy' if verdict.healthy else verdict.failures | join('; ') }}"
+'''
+
+RETURN = r'''
+healthy:
+  description: Whether every check passed (on the last attempt).
+  returned: always
+  type: bool
+  sample: false
+failures:
+  description: One readable reason per problem found on the last attempt.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "service broker is 'exited'"
+    - "vRPC provider service-manager of agent protocol-mapper unreachable (affects: Service deployment)"
+    - "license lic-0001 expires in 3 days (minimum 14)"
+    - "preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io"
+checks:
+  description: Per check, whether it passed and what it judged (last attempt).
+  returned: always
+  type: dict
+  contains:
+    health:
+      description: C(ok), C(failures), C(services) (as reported), C(judged), C(unhealthy) and C(missing) service names.
+      returned: when V(health) is checked
+      type: dict
+    vrpc:
+      description: C(ok), C(failures), C(agent_status) and the C(unreachable) providers (C(agent), C(provider), C(affects)).
+      returned: when V(vrpc) is checked
+      type: dict
+    license:
+      description: C(ok), C(failures), the normalized C(license) summary and C(min_days).
+      returned: when V(license) is checked
+      type: dict
+    preflight:
+      description: C(ok), C(failures), C(probes) (C(status), C(statusText), C(url), C(required) each) and C(required).
+      returned: when V(preflight) is checked
+      type: dict
+  sample:
+    health: {ok: false, failures: ["service broker is 'exited'"], judged: [broker], unhealthy: [broker], missing: [],
+             services: [{name: broker, status: exited, uptime: ""}]}
+    license: {ok: true, failures: [], min_days: 14,
+              license: {id: lic-0001, name: Connectware Production, account: acme-plant, license_class: Production,
+                        expiration: "2027-11-29", valid: true, days_left: 365}}
+attempts:
+  description: How many times the checks ran.
+  returned: always
+  type: int
+  sample: 1
+elapsed:
+  description: Seconds spent, from the first request to the verdict.
+  returned: always
+  type: float
+  sample: 0.12
+'''
+
+import time
+
+from ansible_collections.iiot.connectware.plugins.module_utils._gather import fetch_concurrently
+from ansible_collections.iiot.connectware.plugins.module_utils._health import (
+    CHECK_PATHS,
+    judge_health,
+    judge_license,
+    judge_preflight,
+    judge_vrpc,
+)
+from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
+
+# Errors that waiting cannot mend: stop polling at once.
+PERMANENT_ERROR_KINDS = ('auth', 'permission', 'tls', 'config')
+
+
+class ConnectwareHealthCheck(object):
+    def __init__(self, connectware, clock=time.monotonic, sleep=time.sleep):
+        self.connectware = connectware
+        self.params = connectware.params
+        self.clock = clock
+        self.sleep = sleep
+        for option in ('wait_timeout', 'license_min_days'):
+            if self.params[option] < 0:
+                connectware.module.fail_json(msg='%s must be 0 or more (got %s)' % (option, self.params[option]))
+        if self.params['wait_interval'] <= 0:
+            connectware.module.fail_json(msg='wait_interval must be greater than 0 (got %s)' % self.params['wait_interval'])
+        if not self.params['checks']:
+            connectware.module.fail_json(msg='checks is empty: name at least one of health, vrpc, license, preflight')
+        if 'health' in self.params['checks'] and not self.params['healthy_statuses']:
+            connectware.module.fail_json(msg='healthy_statuses is empty, so no service could be healthy: name the healthy '
+                                             'status values, for example [running]')
+        # Keep the documented order whatever order the user wrote.
+        self.checks = [name for name in CHECK_PATHS if name in self.params['checks']]
+
+    def judge(self, name, answer):
+        params = self.params
+        if name == 'health':
+            return judge_health(answer, params['healthy_statuses'], params['services'], params['ignore_services'])
+        if name == 'vrpc':
+            return judge_vrpc(answer, params['healthy_agent_statuses'])
+        if name == 'license':
+            return judge_license(answer, params['license_min_days'])
+        return judge_preflight(answer, params['preflight_required'])
+
+    def attempt(self):
+        """One round of every check. Returns (checks, failures, permanent_error)."""
+        answers, errors = fetch_concurrently(self.connectware.client,
+                                             dict((name, (CHECK_PATHS[name], None)) for name in self.checks))
+        checks, failures, permanent = {}, [], False
+        for name in self.checks:
+            if name in errors:
+                error = errors[name]
+                reasons = ['%s check: %s' % (name, error.message)]
+                details = dict(api_error=error.to_result())
+                permanent = permanent or error.kind in PERMANENT_ERROR_KINDS
+            else:
+                details, reasons = self.judge(name, answers[name])
+            details.update(ok=not reasons, failures=reasons)
+            checks[name] = details
+            failures.extend(reasons)
+        return checks, failures, permanent
+
+    def run(self):
+        started = self.clock()
+        deadline = started + self.params['wait_timeout']
+        attempts = 0
+        while True:
+            attempts += 1
+            checks, failures, permanent = self.attempt()
+            remaining = deadline - self.clock()
+            if not failures or permanent or remaining <= 0:
+                break
+            self.sleep(min(self.params['wait_interval'], remaining))
+        elapsed = round(self.clock() - started, 3)
+        result = dict(changed=False, healthy=not failures, failures=failures, checks=checks, attempts=attempts,
+                      elapsed=elapsed)
+        if failures and self.params['fail_on_unhealthy']:
+            waited = ''
+            if self.params['wait_timeout'] > 0:
+                waited = ' (still, after %d attempt(s) in %.1fs of wait_timeout=%ss)' % (
+                    attempts, elapsed, ('%g' % self.params['wait_timeout']))
+            self.connectware.module.fail_json(
+                msg='Connectware at %s is unhealthy%s: %s' % (self.connectware.client.base_url, waited, '; '.join(failures)),
+                **result)
+        return result
+
+
+def main():
+    connectware = ConnectwareModule(
+        argument_spec=dict(
+            checks=dict(type='list', elements='str', choices=['health', 'vrpc', 'license', 'preflight'],
+                        default=['health', 'vrpc', 'license']),
+            services=dict(type='list', elements='str', default=[]),
+            ignore_services=dict(type='list', elements='str', default=[]),
+            healthy_statuses=dict(type='list', elements='str', default=['running']),
+            healthy_agent_statuses=dict(type='list', elements='str', default=[]),
+            license_min_days=dict(type='int', default=0),
+            preflight_required=dict(type='list', elements='str', choices=['dockerHub', 'cybusRegistry', 'cybusPortal'],
+                                    default=['dockerHub', 'cybusRegistry', 'cybusPortal']),
+            wait_timeout=dict(type='float', default=0),
+            wait_interval=dict(type='float', default=5),
+            fail_on_unhealthy=dict(type='bool', default=True),
+        ),
+    )
+    execute(connectware, ConnectwareHealthCheck(connectware).run)
+
+
+if __name__ == '__main__':
+    main()

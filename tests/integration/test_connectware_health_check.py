@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""connectware_health_check through real ansible-playbook runs against simulated hosts."""
+
+import threading
+
+from harness import connection_vars, play, run_playbook, write_inventory
+
+HEALTH_PATHS = {'/api/system/health', '/api/system/vrpcHealth', '/api/system/info'}
+
+
+def check_task(name='check', **args):
+    task_args = connection_vars()
+    task_args.update(args)
+    return {'name': name, 'iiot.connectware.connectware_health_check': task_args, 'register': 'verdict'}
+
+
+def test_healthy_host_passes_with_one_request_per_endpoint(make_fleet, workdir):
+    fleet = make_fleet([{}])
+    run = run_playbook(workdir, play([check_task(checks=['health', 'vrpc', 'license', 'preflight'],
+                                                 license_min_days=30)]), write_inventory(workdir, fleet), check=True)
+    assert run.rc == 0, run
+    result = run.result('check')
+    assert result['healthy'] is True and result['failures'] == [] and result['changed'] is False
+    assert result['attempts'] == 1
+    assert set(result['checks']) == {'health', 'vrpc', 'license', 'preflight'}
+    assert all(check['ok'] for check in result['checks'].values())
+    assert result['checks']['license']['license']['days_left'] == 365
+    paths = sorted(entry['path'] for entry in fleet['cw-001'].request_log())
+    assert paths == sorted(HEALTH_PATHS | {'/api/system/preflight'})
+
+
+def test_each_kind_of_failure_is_reported_with_its_reason(make_fleet, workdir):
+    fleet = make_fleet([{'preset': 'service_down'}, {'preset': 'vrpc_unreachable'}, {'preset': 'license_expiring'},
+                        {'preset': 'registry_unreachable'}, {'preset': 'license_expired'}, {'preset': 'license_invalid'}])
+    run = run_playbook(workdir, play([dict(check_task(checks=['health', 'vrpc', 'license', 'preflight'],
+                                                      license_min_days=14), ignore_errors=True)]),
+                       write_inventory(workdir, fleet), forks=6)
+    expected = {
+        'cw-001': ["service broker is 'exited'"],
+        'cw-002': ['vRPC provider service-manager of agent protocol-mapper unreachable (affects: Service deployment)'],
+        'cw-003': ['license lic-cw-003 expires in 10 days (minimum 14)'],
+        'cw-004': ['preflight dockerHub failed: connect ETIMEDOUT',
+                   'preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io'],
+        'cw-005': ['license lic-cw-005 expired on %s' % fleet['cw-005'].state['license']['file']['expiration']],
+        'cw-006': ['license lic-cw-006 is invalid'],
+    }
+    for host, failures in expected.items():
+        entry = run.task('check', host)
+        assert entry['status'] == 'ignored', host
+        assert entry['result']['healthy'] is False
+        assert entry['result']['failures'] == failures, host
+        assert entry['result']['msg'] == 'Connectware at %s is unhealthy: %s' % (fleet[host].url, '; '.join(failures))
+
+
+def test_options_relax_the_verdict(make_fleet, workdir):
+    fleet = make_fleet([{'preset': ['service_down', 'registry_unreachable']}])
+    run = run_playbook(workdir, play([
+        check_task('ignored broker', ignore_services=['broker']),
+        check_task('required services', services=['auth-server', 'postgresql']),
+        check_task('exited counts', healthy_statuses=['Running', 'EXITED']),
+        check_task('air-gapped', checks=['preflight'], preflight_required=['cybusPortal']),
+        check_task('report only', fail_on_unhealthy=False),
+    ]), write_inventory(workdir, fleet))
+    assert run.rc == 0, run
+    for name in ('ignored broker', 'required services', 'exited counts', 'air-gapped'):
+        assert run.result(name)['healthy'] is True, name
+    report = run.result('report only')
+    assert report['healthy'] is False and report['failures'] == ["service broker is 'exited'"]
+
+
+def test_host_that_becomes_healthy_while_waiting(make_fleet, workdir):
+    fleet = make_fleet([{'preset': 'service_down'}])
+    instance = fleet['cw-001']
+    services = [dict(service, status='running') for service in instance.state['services']]
+    timer = threading.Timer(2.5, instance.update_state, [{'services': services}])
+    timer.start()
+    try:
+        run = run_playbook(workdir, play([check_task(wait_timeout=30, wait_interval=0.5)]),
+                           write_inventory(workdir, fleet))
+    finally:
+        timer.cancel()
+    assert run.rc == 0, run
+    result = run.result('check')
+    assert result['healthy'] is True
+    assert result['attempts'] > 1
+    assert 1.5 < result['elapsed'] < 20
+    # One request per endpoint per attempt.
+    for path in HEALTH_PATHS:
+        assert instance.count('GET', path) == result['attempts']
+
+
+def test_host_that_never_becomes_healthy_fails_after_the_timeout(make_fleet, workdir):
+    fleet = make_fleet([{'preset': 'vrpc_unreachable'}])
+    run = run_playbook(workdir, play([check_task(wait_timeout=3, wait_interval=1)]), write_inventory(workdir, fleet))
+    entry = run.task('check')
+    assert entry['status'] == 'failed'
+    result = entry['result']
+    assert 3 <= result['elapsed'] < 6
+    assert result['attempts'] >= 3
+    assert result['msg'].startswith('Connectware at %s is unhealthy (still, after %d attempt(s) in '
+                                    % (fleet['cw-001'].url, result['attempts']))
+    assert 'of wait_timeout=3s): vRPC provider service-manager of agent protocol-mapper unreachable' in result['msg']
+
+
+def test_transient_api_errors_count_as_unhealthy_attempts(make_fleet, workdir):
+    fleet = make_fleet([{}])
+    fleet['cw-001'].set_fault('/api/system/health', status=503, count=2)
+    run = run_playbook(workdir, play([check_task(retries=0, wait_timeout=20, wait_interval=0.2)]),
+                       write_inventory(workdir, fleet))
+    assert run.rc == 0, run
+    assert run.result('check')['attempts'] == 3
+    assert run.result('check')['healthy'] is True
+
+
+def test_api_error_without_waiting_is_a_clear_failure(make_fleet, workdir):
+    fleet = make_fleet([{}])
+    fleet['cw-001'].set_fault('/api/system/vrpcHealth', status=503)
+    run = run_playbook(workdir, play([check_task(retries=0)]), write_inventory(workdir, fleet))
+    result = run.task('check')['result']
+    assert result['healthy'] is False
+    assert result['failures'] == ['vrpc check: Connectware at %s answered HTTP 503 for GET /api/system/vrpcHealth after '
+                                  '1 attempt(s): Simulated HTTP 503' % fleet['cw-001'].url]
+    assert result['checks']['vrpc']['api_error']['status'] == 503
+    assert result['checks']['health']['ok'] is True
+
+
+def test_bad_token_ends_the_wait_at_once(make_fleet, workdir):
+    fleet = make_fleet([{}])
+    run = run_playbook(workdir, play([check_task(token='wrong-token-abcdef', wait_timeout=60)]),
+                       write_inventory(workdir, fleet))
+    result = run.task('check')['result']
+    assert result['attempts'] == 1 and result['elapsed'] < 10
+    assert 'rejected the API token' in result['msg']
+    assert 'wrong-token-abcdef' not in run.output
+
+
+def test_bad_options_send_nothing(make_fleet, workdir):
+    fleet = make_fleet([{}])
+    run = run_playbook(workdir, play([
+        dict(check_task('negative wait', wait_timeout=-1), ignore_errors=True),
+        dict(check_task('zero interval', wait_interval=0), ignore_errors=True),
+        dict(check_task('unknown check', checks=['health', 'disk']), ignore_errors=True),
+        dict(check_task('no checks', checks=[]), ignore_errors=True),
+        dict(check_task('no healthy status', healthy_statuses=[]), ignore_errors=True),
+        dict(check_task('unknown probe', checks=['preflight'], preflight_required=['github']), ignore_errors=True),
+        dict(check_task('not a number', license_min_days='lots'), ignore_errors=True),
+    ]), write_inventory(workdir, fleet))
+    assert run.result('negative wait')['msg'] == 'wait_timeout must be 0 or more (got -1.0)'
+    assert run.result('zero interval')['msg'] == 'wait_interval must be greater than 0 (got 0.0)'
+    assert run.result('unknown check')['msg'].startswith('value of checks must be one or more of: health, vrpc, license, '
+                                                         'preflight. Got no match for: disk')
+    assert run.result('no checks')['msg'].startswith('checks is empty')
+    assert run.result('no healthy status')['msg'].startswith('healthy_statuses is empty')
+    assert 'Got no match for: github' in run.result('unknown probe')['msg']
+    assert "license_min_days" in run.result('not a number')['msg']
+    assert fleet['cw-001'].request_log() == []
+    assert 'Traceback' not in run.output
