@@ -44,7 +44,7 @@ CONNECTION_REQUIRED_BY = {'client_key': 'client_cert'}
 
 
 def module_kwargs(argument_spec=None, mutually_exclusive=None, required_together=None, required_one_of=None,
-                  required_if=None, required_by=None, supports_check_mode=True):
+                  required_if=None, required_by=None, supports_check_mode=True, add_file_common_args=False):
     """Keyword arguments for AnsibleModule: a module's own options merged with the shared ones."""
     spec = connection_argument_spec()
     spec.update(argument_spec or {})
@@ -58,6 +58,7 @@ def module_kwargs(argument_spec=None, mutually_exclusive=None, required_together
         required_if=list(required_if or []),
         required_by=merged_required_by,
         supports_check_mode=supports_check_mode,
+        add_file_common_args=add_file_common_args,
     )
 
 
