@@ -180,6 +180,11 @@ checks:
     license: {ok: true, failures: [], min_days: 14,
               license: {id: lic-0001, name: Connectware Production, account: acme-plant, license_class: Production,
                         expiration: "2027-11-29", valid: true, days_left: 365}}
+version:
+  description: The Connectware version from C(GET /api/system/info), read by the V(license) check.
+  returned: when V(license) is checked and Connectware answered
+  type: str
+  sample: "1.7.2"
 attempts:
   description: How many times the checks ran.
   returned: always
@@ -214,6 +219,7 @@ class ConnectwareHealthCheck(object):
         self.params = connectware.params
         self.clock = clock
         self.sleep = sleep
+        self.version = None
         for option in ('wait_timeout', 'license_min_days'):
             if self.params[option] < 0:
                 connectware.module.fail_json(msg='%s must be 0 or more (got %s)' % (option, self.params[option]))
@@ -241,6 +247,9 @@ class ConnectwareHealthCheck(object):
         """One round of every check. Returns (checks, failures, permanent_error)."""
         answers, errors = fetch_concurrently(self.connectware.client,
                                              dict((name, (CHECK_PATHS[name], None)) for name in self.checks))
+        info = answers.get('license')
+        if isinstance(info, dict) and isinstance(info.get('version'), str):
+            self.version = info['version']
         checks, failures, permanent = {}, [], False
         for name in self.checks:
             if name in errors:
@@ -269,6 +278,8 @@ class ConnectwareHealthCheck(object):
         elapsed = round(self.clock() - started, 3)
         result = dict(changed=False, healthy=not failures, failures=failures, checks=checks, attempts=attempts,
                       elapsed=elapsed)
+        if self.version is not None:
+            result['version'] = self.version
         if failures and self.params['fail_on_unhealthy']:
             waited = ''
             if self.params['wait_timeout'] > 0:

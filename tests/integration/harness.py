@@ -31,8 +31,12 @@ class PlaybookRun(object):
         return self.stdout + self.stderr
 
     def task(self, name, host=None):
-        """The result entry of the task ``name`` (for ``host``), which must exist exactly once."""
-        found = [entry for entry in self.results if entry['task'] == name and (host is None or entry['host'] == host)]
+        """The result entry of the task ``name`` (for ``host``), which must exist exactly once.
+
+        A role's task matches by its own name, without the "role : " prefix Ansible adds.
+        """
+        found = [entry for entry in self.results
+                 if (entry['task'] == name or entry['task'].endswith(' : ' + name)) and (host is None or entry['host'] == host)]
         assert len(found) == 1, 'task %r on %r: %d results in %s' % (name, host, len(found), [
             (entry['task'], entry['host']) for entry in self.results])
         return found[0]
@@ -41,12 +45,15 @@ class PlaybookRun(object):
         return self.task(name, host)['result']
 
     def __repr__(self):
-        return '<PlaybookRun rc=%s>\nSTDOUT:\n%s\nSTDERR:\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
+        failed = ['%s on %s: %s' % (entry['task'], entry['host'], entry['result'].get('msg'))
+                  for entry in self.results if entry['status'] in ('failed', 'unreachable')]
+        return '<PlaybookRun rc=%s>\nFAILED TASKS:\n%s\nSTDERR:\n%s\nSTDOUT:\n%s' % (
+            self.rc, '\n'.join(failed) or 'none', self.stderr[-3000:], self.stdout[-4000:])
 
 
-def write_inventory(tmp_path, fleet):
+def write_inventory(tmp_path, fleet, host_vars=None):
     path = os.path.join(str(tmp_path), 'inventory.yml')
-    fleet.write_inventory(path)
+    fleet.write_inventory(path, host_vars)
     return path
 
 

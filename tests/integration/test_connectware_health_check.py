@@ -27,6 +27,7 @@ def test_healthy_host_passes_with_one_request_per_endpoint(make_fleet, workdir):
     assert set(result['checks']) == {'health', 'vrpc', 'license', 'preflight'}
     assert all(check['ok'] for check in result['checks'].values())
     assert result['checks']['license']['license']['days_left'] == 365
+    assert result['version'] == '1.7.2'
     paths = sorted(entry['path'] for entry in fleet['cw-001'].request_log())
     assert paths == sorted(HEALTH_PATHS | {'/api/system/preflight'})
 
