@@ -17,7 +17,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(LINKED)
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test sanity lint unit integration pytest clean
+.PHONY: help venv collection demo test sanity lint unit integration pytest reliability clean
 
 help:
 	@echo "make demo   run the main job against a simulated Connectware fleet"
@@ -57,6 +57,10 @@ pytest: collection
 	$(BIN)/pytest tests/unit tests/integration -n $(PYTEST_WORKERS)
 
 test: sanity lint pytest
+
+# The reliability and security suite alone (part of make test), printing its figures.
+reliability: collection
+	$(BIN)/pytest tests/integration/test_reliability_*.py tests/unit/plugins/module_utils/test_properties.py -n $(PYTEST_WORKERS) -rA -s -q
 
 clean:
 	rm -rf $(TMP) tests/output .pytest_cache

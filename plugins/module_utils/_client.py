@@ -18,6 +18,7 @@ __metaclass__ = type
 import email.utils
 import json
 import random
+import re
 import threading
 import time
 import traceback
@@ -46,6 +47,10 @@ BODY_EXCERPT_LENGTH = 200
 REDACTED = '********'
 
 LOGIN_PATH = '/api/login'
+_DIGITS = re.compile(r'^[0-9]{1,9}$')
+# Where Connectware's permission for an endpoint lives elsewhere (API reference: reading
+# /api/system/health needs HTTP read on /api/system/info).
+PERMISSION_PATHS = {'/api/system/health': '/api/system/info'}
 
 
 class ConnectwareError(Exception):
@@ -93,12 +98,18 @@ def parse_base_url(url):
     raw = (url or '').strip()
     if not raw:
         raise ConnectwareError('url is empty: set url (or CONNECTWARE_URL) to https://<host>[:port]', kind='config')
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError as error:
+        raise ConnectwareError("url '%s' cannot be parsed (%s): write it as https://host[:port][/prefix]" % (raw, error),
+                               kind='config')
     if parts.scheme not in ('http', 'https') or not parts.netloc:
         hint = raw.split('://', 1)[-1].lstrip('/')
         raise ConnectwareError(
             "url '%s' has no http(s) scheme and host: write it as https://%s" % (raw, hint),
             kind='config')
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in raw):
+        raise ConnectwareError("url %r contains white space or control characters: remove them" % raw, kind='config')
     if '@' in parts.netloc:
         raise ConnectwareError(
             'url must not carry credentials (user:password@host): they would end up in logs. '
@@ -120,7 +131,7 @@ def parse_retry_after(value, now=None):
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DIGITS.match(value):
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
@@ -415,10 +426,12 @@ class ConnectwareClient(object):
                          'auth', status, excerpt)
         if status == 403:
             access = 'read' if method == 'GET' else 'write'
+            path = shown_path.split('?')[0]
+            grant = PERMISSION_PATHS.get(path, path)
+            where = grant if grant == path else '%s (which Connectware requires for %s)' % (grant, path)
             return error('%s lacks permission for %s %s on %s (HTTP 403)%s. Grant the user\'s role HTTP %s access to '
                          '%s in Connectware\'s user management' % (_capitalize(self.credential_description()), method,
-                                                                   shown_path, self.base_url, detail, access,
-                                                                   shown_path.split('?')[0]),
+                                                                   shown_path, self.base_url, detail, access, where),
                          'permission', status, excerpt)
         if 300 <= status < 400:
             return error('Connectware at %s redirected %s %s (HTTP %d): point url at the API address itself'

@@ -80,11 +80,22 @@ def fetch_concurrently(client, calls, max_workers=MAX_WORKERS):
     return results, errors
 
 
+# Failures that are about the host or the credentials, not the endpoint: said once for all.
+SHARED_CAUSE_KINDS = ('auth', 'tls', 'connection', 'timeout', 'config')
+
+
 def combined_error(errors, labels=None):
-    """One ConnectwareError for several failed fetches, naming each (ordered as given)."""
+    """One ConnectwareError for several failed fetches, naming each (ordered as given).
+
+    When every fetch failed for the same host-wide reason (a rejected token, a TLS failure,
+    an unreachable host), the reason is given once, for all of them.
+    """
     labels = labels or {}
-    parts = ['%s: %s' % (labels.get(name, name), error.message) for name, error in errors.items()]
     first = next(iter(errors.values()))
-    combined = ConnectwareError('; '.join(parts), kind=first.kind, method=first.method, path=first.path,
-                                url=first.url, status=first.status, body=first.body, attempts=first.attempts)
-    return combined
+    causes = set((error.kind, error.status) for error in errors.values())
+    if len(errors) > 1 and len(causes) == 1 and first.kind in SHARED_CAUSE_KINDS:
+        message = '%s: %s' % (', '.join(labels.get(name, name) for name in errors), first.message)
+    else:
+        message = '; '.join('%s: %s' % (labels.get(name, name), error.message) for name, error in errors.items())
+    return ConnectwareError(message, kind=first.kind, method=first.method, path=first.path, url=first.url,
+                            status=first.status, body=first.body, attempts=first.attempts)

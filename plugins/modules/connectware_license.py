@@ -244,7 +244,19 @@ class ConnectwareLicense(object):
                                       'installed already: reporting changed')
             return self.finish(result, check_only=True)
 
-        answer = self.client.put(LICENSEFILE_PATH, {'payload': payload})
+        try:
+            answer = self.client.put(LICENSEFILE_PATH, {'payload': payload})
+        except ConnectwareError as error:
+            if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+                # Refused: nothing changed on Connectware.
+                error.message += '. Connectware keeps %s' % describe(previous)
+            else:
+                # Whether Connectware applied an upload whose answer was lost is unknown: say what was
+                # there before; a rerun reads the license again and converges.
+                error.message += ('. Before the upload Connectware reported %s; run the task again to converge'
+                                  % describe(previous))
+            self.connectware.fail(error, previous_license=previous, file_identity=identity, uploaded=False,
+                                  changed=False)
         result['uploaded'] = True
         after = license_summary(answer.get('license') if isinstance(answer, dict) else None)
         result['license'] = after

@@ -239,6 +239,10 @@ class MarketplaceApp(object):
         for option in ('name', 'directory', 'filename', 'version'):
             if params[option] is not None and not params[option].strip():
                 self.module.fail_json(msg='%s is empty: give the value from the marketplace listing, or leave it out' % option)
+        if params['dest'] is not None and not os.path.isdir(params['dest']):
+            folder = os.path.dirname(params['dest']) or '.'
+            if not os.path.isdir(folder):
+                self.module.fail_json(msg='dest: the folder %s does not exist: create it first' % folder)
         if params['name'] is not None:
             app = self.find_by_name()
         else:
@@ -286,9 +290,6 @@ class MarketplaceApp(object):
                 self.module.fail_json(msg='dest: %s exists and is not a regular file' % dest, **result)
             with open(dest, 'rb') as handle:
                 old_bytes = handle.read()
-        elif not os.path.isdir(os.path.dirname(dest) or '.'):
-            self.module.fail_json(msg='dest: the folder %s does not exist: create it first' % os.path.dirname(dest),
-                                  **result)
         content_changed = old_bytes != new_bytes
         if self.module._diff:  # pylint: disable=protected-access
             result['diff'] = dict(before=to_text(old_bytes or b'', errors='surrogate_or_replace'), after=content,

@@ -118,7 +118,10 @@ def assert_no_secrets(run, secrets, fleet=None):
     for secret in secrets:
         assert secret, 'empty secret given'
         for place, text in places.items():
-            assert secret not in text, 'secret %r... found in %s' % (secret[:6], place)
+            if secret in text:
+                at = text.index(secret)
+                context = text[max(0, at - 300):at].replace(secret, '<SECRET>')
+                raise AssertionError('secret %r... found in %s after: %s' % (secret[:12], place, context))
 
 
 def connection_vars():

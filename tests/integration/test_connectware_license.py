@@ -189,7 +189,9 @@ def test_server_rejects_the_file(fleet, workdir):
     entry = run.task('license')
     assert entry['status'] == 'failed'
     assert entry['result']['msg'] == ('Connectware at %s answered HTTP 400 for PUT /api/system/licensefile: '
-                                      'Invalid request: license file could not be verified' % fleet['cw-001'].url)
+                                      'Invalid request: license file could not be verified. Connectware keeps license '
+                                      'lic-cw-001 (expires %s)' % (fleet['cw-001'].url,
+                                                                   entry['result']['previous_license']['expiration']))
     assert entry['result']['api_error']['status'] == 400
     info = run_playbook(workdir, play([{'name': 'info', 'iiot.connectware.connectware_info': dict(
         connection_vars(), gather_subset=['info'])}]), write_inventory(workdir, fleet))

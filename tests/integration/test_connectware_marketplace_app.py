@@ -193,3 +193,4 @@ def test_missing_dest_folder(fleet, workdir, tmp_path):
     run = run_playbook(workdir, play([app_task(name='OPC UA to MQTT', dest=str(tmp_path / 'missing' / 'a.yml'))]),
                        write_inventory(workdir, fleet))
     assert run.result('app')['msg'] == 'dest: the folder %s does not exist: create it first' % (tmp_path / 'missing')
+    assert fleet['cw-001'].request_log() == []

@@ -5,6 +5,7 @@
 
 import json
 import os
+import threading
 
 import yaml
 
@@ -62,8 +63,12 @@ class Fleet(object):
         return self
 
     def stop(self):
-        for instance in self:
-            instance.stop()
+        # Each server notices a shutdown within its poll interval: stop them all at once.
+        threads = [threading.Thread(target=instance.stop) for instance in self]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def __enter__(self):
         return self.start()

@@ -49,7 +49,7 @@ class Fault(object):
     KINDS = ('latency', 'status', 'malformed_json', 'truncate', 'reset')
 
     def __init__(self, latency=0.0, status=None, retry_after=None, malformed_json=False, truncate=False,
-                 reset=False, count=None, body=None):
+                 reset=False, count=None, body=None, reset_after_apply=False):
         self.latency = float(latency or 0)
         self.status = status
         self.retry_after = retry_after
@@ -58,12 +58,15 @@ class Fault(object):
         self.reset = reset
         self.count = count
         self.body = body
+        # Carry the request out, then reset the connection instead of answering: the change
+        # happened but the client never hears of it.
+        self.reset_after_apply = reset_after_apply
 
     def describe(self):
         parts = []
         if self.latency:
             parts.append('latency=%s' % self.latency)
-        for name in ('status', 'malformed_json', 'truncate', 'reset'):
+        for name in ('status', 'malformed_json', 'truncate', 'reset', 'reset_after_apply'):
             if getattr(self, name):
                 parts.append('%s=%s' % (name, getattr(self, name)))
         return ','.join(parts)
@@ -218,6 +221,7 @@ class Handler(BaseHTTPRequestHandler):
         self._fault_name = None
         self._sent_status = None
         self._sent_bytes = 0
+        self._drop_response = False
         length = int(self.headers.get('Content-Length') or 0)
         raw_body = self.rfile.read(length) if length else b''
         try:
@@ -239,6 +243,7 @@ class Handler(BaseHTTPRequestHandler):
                 if fault.truncate:
                     self._send_truncated()
                     return
+                self._drop_response = fault.reset_after_apply
             self._dispatch(method, path, query, raw_body)
         except BrokenPipeError:
             pass
@@ -278,6 +283,9 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _send_raw(self, status, body, content_type, headers=None):
+        if self._drop_response:
+            self._reset_connection()
+            return
         self.send_response(status)
         self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(body)))

@@ -79,6 +79,9 @@ def test_parse_base_url_accepts_and_normalizes(url, expected):
     ('https://admin:pw@cw.example', 'must not carry credentials'),
     ('https://cw.example/?apiToken=abc', 'must not have a query string'),
     ('https://cw.example:99999999', 'invalid port'),
+    ('https://[::1', 'cannot be parsed'),
+    ('https://cw example', 'contains white space or control characters'),
+    ('https://cw.example\x00', 'contains white space or control characters'),
 ])
 def test_parse_base_url_rejects_with_the_fix(url, words):
     with pytest.raises(ConnectwareError) as caught:

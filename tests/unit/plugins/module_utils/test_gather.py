@@ -114,3 +114,17 @@ def test_combined_error_names_each_subset():
     combined = combined_error(errors, labels={'health': 'subset health', 'agents': 'subset agents'})
     assert combined.message == 'subset health: HTTP 503 for /h; subset agents: HTTP 400 for /a'
     assert combined.status == 503 and combined.path == '/h'
+
+
+def test_combined_error_says_a_shared_cause_once():
+    errors = dict((name, ConnectwareError('rejected the API token for GET /%s (HTTP 401)' % name, kind='auth', status=401,
+                                          path='/' + name)) for name in ('info', 'health'))
+    combined = combined_error(errors, labels={'info': 'subset info', 'health': 'subset health'})
+    assert combined.message == 'subset info, subset health: rejected the API token for GET /info (HTTP 401)'
+    assert combined.kind == 'auth'
+
+
+def test_combined_error_keeps_different_http_failures_apart():
+    errors = {'a': ConnectwareError('HTTP 503 for /a', kind='http', status=503),
+              'b': ConnectwareError('HTTP 503 for /b', kind='http', status=503)}
+    assert combined_error(errors).message == 'a: HTTP 503 for /a; b: HTTP 503 for /b'

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sentinel secrets through every module and the role, at -vvvv, in check and diff mode, success and failure.
+
+They must appear nowhere: not in stdout or stderr, not in returned values or diffs, not in the
+simulator's access log or request log (query strings included).
+"""
+
+import json
+
+import pytest
+
+from connectware_sim import make_license_jwt
+from harness import assert_no_secrets, play, run_playbook, write_inventory
+
+TOKEN = 'SENTINEL-TOKEN-5b0e6c1f2a9d4e7b8c3f'
+WRONG_TOKEN = 'SENTINEL-WRONG-TOKEN-a1b2c3d4e5f6'
+PASSWORD = 'SENTINEL-PASSWORD-9d8c7b6a5f4e'
+OPAQUE_LICENSE = 'SENTINEL-OPAQUE-LICENSE-0f1e2d3c4b5a'
+LICENSE = make_license_jwt('lic-sentinel', expiration='2099-06-30')
+SHORT_LICENSE = make_license_jwt('lic-sentinel-short', expiration='2026-01-01')
+
+# Secrets reach the play as variables from a vars file, as vault variables would: Ansible shows the
+# playbook's source around a failing task, so a literal in the playbook would be shown by Ansible itself.
+SECRET_VARS = {'sentinel_token': TOKEN, 'sentinel_wrong_token': WRONG_TOKEN, 'sentinel_password': PASSWORD,
+               'sentinel_opaque_license': OPAQUE_LICENSE, 'sentinel_license': LICENSE,
+               'sentinel_short_license': SHORT_LICENSE, 'sentinel_not_a_license': 'SENTINEL-NOT-A-LICENSE-3e4f5a6b'}
+TOKEN_AUTH = {'url': '{{ connectware_url }}', 'token': '{{ sentinel_token }}', 'ca_path': '{{ connectware_ca_path }}'}
+LOGIN_AUTH = {'url': '{{ connectware_url }}', 'username': 'ops', 'password': '{{ sentinel_password }}',
+              'ca_path': '{{ connectware_ca_path }}'}
+
+
+def tasks_for(label, auth):
+    def task(task_name, module, **args):
+        merged = dict(auth)
+        merged.update(args)
+        return {'name': '%s %s' % (label, task_name), 'iiot.connectware.' + module: merged, 'ignore_errors': True}
+
+    return [
+        task('info ok', 'connectware_info', gather_subset=['all', '!agents']),
+        task('info failing', 'connectware_info', gather_subset=['agents']),
+        task('license too short', 'connectware_license', content='{{ sentinel_short_license }}', min_days_left=30),
+        task('license opaque', 'connectware_license', content='{{ sentinel_opaque_license }}'),
+        task('license upload', 'connectware_license', content='{{ sentinel_license }}', min_days_left=10),
+        task('license unchanged', 'connectware_license', content='{{ sentinel_license }}'),
+        task('license rejected', 'connectware_license', content='{{ sentinel_not_a_license }}'),
+        task('license refresh failing', 'connectware_license', state='refreshed'),
+        task('health ok', 'connectware_health_check', checks=['health', 'vrpc', 'license']),
+        task('health failing', 'connectware_health_check', services=['no-such-service']),
+        task('app ok', 'connectware_marketplace_app', name='OPC UA to MQTT', dest='{{ app_dir }}/app.yml'),
+        task('app failing', 'connectware_marketplace_app', name='No Such App'),
+        {
+            'name': '%s gate' % label,
+            'block': [
+                {'name': '%s gate open' % label,
+                 'ansible.builtin.include_role': {'name': 'iiot.connectware.deployment_gate'},
+                 'vars': {'deployment_gate_checks': ['health', 'vrpc'], 'deployment_gate_report_dir': '{{ report_dir }}'}},
+                {'name': '%s gate closed' % label,
+                 'ansible.builtin.include_role': {'name': 'iiot.connectware.deployment_gate'},
+                 'vars': {'deployment_gate_services': ['no-such-service']}},
+            ],
+            'rescue': [{'name': '%s gate closed as expected' % label, 'ansible.builtin.debug': {'msg': 'closed'}}],
+            'module_defaults': {'group/iiot.connectware.connectware': auth},
+        },
+    ]
+
+
+@pytest.mark.parametrize('check_diff', [False, True], ids=['normal', 'check+diff'])
+def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff):
+    fleet = make_fleet([{'preset': 'offline',  # refresh fails: a failure path for state=refreshed
+                         'tokens': {TOKEN: 'admin'},
+                         'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
+                         'agents_error': True,
+                         'opaque_licenses': {OPAQUE_LICENSE: {'name': 'Opaque', 'file': {
+                             'id': 'lic-opaque', 'associatedAccount': 'acme', 'connectwareLicenseClass': 'Production',
+                             'expiration': '2099-01-01'}}}}])
+    (tmp_path / 'apps').mkdir()
+    tasks = tasks_for('token', TOKEN_AUTH) + tasks_for('login', LOGIN_AUTH) + [
+        {'name': 'wrong token', 'iiot.connectware.connectware_info': dict(TOKEN_AUTH, token='{{ sentinel_wrong_token }}'),
+         'ignore_errors': True}]
+    secrets_file = tmp_path / 'secrets.json'
+    secrets_file.write_text(json.dumps(SECRET_VARS))
+    run = run_playbook(workdir, play(tasks, vars={'app_dir': str(tmp_path / 'apps'),
+                                                  'report_dir': str(tmp_path / 'report')}),
+                       write_inventory(workdir, fleet), verbosity=4, check=check_diff, diff=check_diff,
+                       extra_args=['-e', '@%s' % secrets_file])
+    statuses = dict((entry['task'], entry['status']) for entry in run.results)
+    # Both the success and the failure paths really ran.
+    assert statuses['token info ok'] == 'ok' and statuses['token info failing'] == 'ignored'
+    assert statuses['login health ok'] == 'ok' and statuses['login health failing'] == 'ignored'
+    assert statuses['token license too short'] == 'ignored' and statuses['wrong token'] == 'ignored'
+    assert statuses['token license unchanged'] == ('changed' if check_diff else 'ok')
+    assert statuses['login license upload'] == 'changed'
+    assert statuses['token license rejected'] == ('changed' if check_diff else 'ignored')
+    assert statuses['login license refresh failing'] == ('ok' if check_diff else 'ignored')
+    assert statuses['login gate closed as expected'] == 'ok'
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout  # -vvvv printed the invocations, masked
+    issued = list(fleet['cw-001'].issued_tokens)
+    assert issued, 'the login tasks did not log in'
+    assert_no_secrets(run, [TOKEN, WRONG_TOKEN, PASSWORD, OPAQUE_LICENSE, LICENSE, SHORT_LICENSE,
+                            'SENTINEL-NOT-A-LICENSE-3e4f5a6b'] + issued, fleet)
+    # Nothing secret reached the server in a query string either: every request authenticated by header.
+    assert set(entry['auth'] for entry in fleet['cw-001'].request_log()) <= {'bearer', 'none'}
