@@ -6,6 +6,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# The oldest supported ansible-core (meta/runtime.yml): sanity and unit tests run on it as well.
+OLDEST_VENV := .venv-2.16
+OLDEST_BIN := $(CURDIR)/$(OLDEST_VENV)/bin
 TMP := $(CURDIR)/.tmp
 LINKED := $(TMP)/links
 STAGED := $(TMP)/staged
@@ -17,7 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(LINKED)
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test sanity lint unit integration pytest reliability clean
+.PHONY: help venv collection demo test sanity sanity-oldest unit-oldest lint ecosystem unit integration pytest reliability clean
 
 help:
 	@echo "make demo   run the main job against a simulated Connectware fleet"
@@ -31,17 +34,33 @@ $(VENV)/.installed: requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+$(OLDEST_VENV)/.installed: requirements-2.16.txt
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-2.16.txt
+	touch $@
+
 collection: venv
 	@$(BIN)/python tests/utils/stage_collection.py link $(LINKED) >/dev/null
 
 demo: collection
 	cd tests/utils && $(BIN)/python demo.py
 
+# ansible-test needs the collection under ansible_collections/iiot/connectware: a staged copy.
+define run_sanity
+	$(1)/python tests/utils/ansible_test_bootstrap.py
+	$(BIN)/python tests/utils/stage_collection.py copy $(2) >/dev/null
+	cd $(2)/ansible_collections/iiot/connectware && $(1)/ansible-test sanity --venv --python $(PYVER) --color no 2>&1 | tee $(2)/sanity.log
+	@! grep -q 'All targets skipped' $(2)/sanity.log || { echo 'ansible-test sanity tested nothing'; exit 1; }
+endef
+
 sanity: venv
-	$(BIN)/python tests/utils/ansible_test_bootstrap.py
-	$(BIN)/python tests/utils/stage_collection.py copy $(STAGED) >/dev/null
-	cd $(STAGED_COLLECTION) && $(BIN)/ansible-test sanity --venv --python $(PYVER) --color no 2>&1 | tee $(TMP)/sanity.log
-	@! grep -q 'All targets skipped' $(TMP)/sanity.log || { echo 'ansible-test sanity tested nothing'; exit 1; }
+	$(call run_sanity,$(BIN),$(STAGED))
+
+sanity-oldest: venv $(OLDEST_VENV)/.installed
+	$(call run_sanity,$(OLDEST_BIN),$(TMP)/staged-oldest)
+
+unit-oldest: collection $(OLDEST_VENV)/.installed
+	$(OLDEST_BIN)/pytest tests/unit -q -p no:cacheprovider
 
 lint: collection
 	$(BIN)/ansible-lint --offline --profile production --nocolor
@@ -56,7 +75,25 @@ integration: collection
 pytest: collection
 	$(BIN)/pytest tests/unit tests/integration -n $(PYTEST_WORKERS)
 
-test: sanity lint pytest
+# Docs lint, changelog, Galaxy build and import, execution environment build context.
+ecosystem: collection
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(LINKED)/ansible_collections/iiot/connectware
+	$(BIN)/antsibull-changelog lint
+	rm -rf $(TMP)/build $(TMP)/ee && mkdir -p $(TMP)/build $(TMP)/ee
+	$(BIN)/ansible-galaxy collection build --output-path $(TMP)/build
+	$(BIN)/python tests/utils/check_build.py $(TMP)/build/iiot-connectware-*.tar.gz
+	cd $(TMP)/build && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/utils/galaxy-importer.cfg $(BIN)/python -m galaxy_importer.main iiot-connectware-*.tar.gz 2>&1 | tee importer.log
+	@grep -q 'Importer processing completed successfully' $(TMP)/build/importer.log
+	@! grep -qE '^(ERROR|WARNING)' $(TMP)/build/importer.log || { echo 'galaxy-importer reported problems'; exit 1; }
+	cp tests/ee/execution-environment.yml tests/ee/requirements.yml $(TMP)/ee/
+	cp $(TMP)/build/iiot-connectware-*.tar.gz $(TMP)/ee/iiot-connectware.tar.gz
+	cd $(TMP)/ee && $(BIN)/ansible-builder create -f execution-environment.yml -c context --output-filename Containerfile
+	test -f $(TMP)/ee/context/Containerfile && test -f $(TMP)/ee/context/_build/collections/iiot-connectware.tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(TMP)/ee/installed $(BIN)/ansible-galaxy collection install --force $(TMP)/build/iiot-connectware-*.tar.gz -p $(TMP)/ee/installed >/dev/null
+	$(BIN)/ansible-builder introspect $(TMP)/ee/installed | tee $(TMP)/ee/introspect.txt
+	grep -q 'requests' $(TMP)/ee/introspect.txt
+
+test: sanity sanity-oldest unit-oldest lint ecosystem pytest
 
 # The reliability and security suite alone (part of make test), printing its figures.
 reliability: collection
