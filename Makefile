@@ -20,7 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(LINKED)
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test sanity sanity-oldest unit-oldest lint ecosystem unit integration pytest reliability clean
+.PHONY: help venv collection demo test sanity sanity-oldest unit-oldest lint ecosystem unit integration pytest reliability bench clean
 
 help:
 	@echo "make demo   run the main job against a simulated Connectware fleet"
@@ -94,6 +94,10 @@ ecosystem: collection
 	grep -q 'requests' $(TMP)/ee/introspect.txt
 
 test: sanity sanity-oldest unit-oldest lint ecosystem pytest
+
+# Fleet-scale benchmarks (not part of make test: about 15 minutes at the default 100 hosts).
+bench: collection
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 # The reliability and security suite alone (part of make test), printing its figures.
 reliability: collection

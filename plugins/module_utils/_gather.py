@@ -11,7 +11,7 @@ FOR INTERNAL COLLECTION USE ONLY.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
 
@@ -70,13 +70,36 @@ def fetch_concurrently(client, calls, max_workers=MAX_WORKERS):
         client.ensure_authenticated()
     except ConnectwareError as error:
         return results, dict((name, error) for name in names)
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(names))) as pool:
-        futures = dict((name, pool.submit(client.get, calls[name][0], calls[name][1])) for name in names)
-        for name in names:
+    # Plain threads, not concurrent.futures: its import alone costs a module run ~14 ms.
+    pending = list(names)
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                name = pending.pop(0)
             try:
-                results[name] = futures[name].result()
+                answer = client.get(calls[name][0], calls[name][1])
             except ConnectwareError as error:
-                errors[name] = error
+                with lock:
+                    errors[name] = error
+            except Exception as error:  # pylint: disable=broad-except
+                # A thread's exception would otherwise vanish, leaving the subset silently missing.
+                with lock:
+                    errors[name] = ConnectwareError('unexpected error while reading %s: %r' % (calls[name][0], error),
+                                                    kind='invalid_response', method='GET', path=calls[name][0])
+            else:
+                with lock:
+                    results[name] = answer
+
+    threads = [threading.Thread(target=worker) for _index in range(min(max_workers, len(names)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    errors = dict((name, errors[name]) for name in names if name in errors)
     return results, errors
 
 

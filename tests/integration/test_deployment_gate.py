@@ -31,15 +31,19 @@ def test_gate_passes_healthy_and_closes_unhealthy_with_reasons(make_fleet, workd
     run = run_playbook(workdir, gate_play({'deployment_gate_report_dir': str(report)}),
                        write_inventory(workdir, fleet), forks=3)
     assert run.rc == 2, run
-    assert run.task('Close the gate for an unfit host', 'cw-001')['status'] == 'skipped'
-    assert run.result('Close the gate for an unfit host', 'cw-002')['msg'] == \
-        "Deployment gate closed for cw-002: service broker is 'exited'"
-    assert run.result('Close the gate for an unfit host', 'cw-003')['msg'] == (
-        'Deployment gate closed for cw-003: license lic-cw-003 expires in 10 days (minimum 14); preflight dockerHub '
-        'failed: connect ETIMEDOUT; preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io')
-    verdict = run.result('Summarize the verdict', 'cw-001')['ansible_facts']['deployment_gate_result']
+    check = 'Check the Connectware host (connection from module_defaults or the environment)'
+    assert run.task(check, 'cw-001')['status'] == 'ok'
+    assert run.result(check, 'cw-002')['msg'] == \
+        "Connectware at %s is unhealthy: service broker is 'exited'" % fleet['cw-002'].url
+    assert run.result(check, 'cw-003')['msg'] == (
+        'Connectware at %s is unhealthy: license lic-cw-003 expires in 10 days (minimum 14); preflight dockerHub '
+        'failed: connect ETIMEDOUT; preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io'
+        % fleet['cw-003'].url)
+    verdict = run.result('Record the verdict', 'cw-001')['ansible_facts']['deployment_gate_result']
     assert verdict['healthy'] is True and verdict['failures'] == [] and verdict['version'] == '1.7.2'
     assert verdict['license_days_left'] == 365 and verdict['license_id'] == 'lic-cw-001'
+    closed = run.result('Record the verdict', 'cw-002')['ansible_facts']['deployment_gate_result']
+    assert closed['healthy'] is False and closed['failures'] == ["service broker is 'exited'"]
 
     for host in ('cw-001', 'cw-002', 'cw-003'):
         with open(report / ('%s.json' % host), encoding='utf-8') as handle:

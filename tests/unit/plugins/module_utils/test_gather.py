@@ -128,3 +128,15 @@ def test_combined_error_keeps_different_http_failures_apart():
     errors = {'a': ConnectwareError('HTTP 503 for /a', kind='http', status=503),
               'b': ConnectwareError('HTTP 503 for /b', kind='http', status=503)}
     assert combined_error(errors).message == 'a: HTTP 503 for /a; b: HTTP 503 for /b'
+
+
+def test_unexpected_exception_in_a_worker_becomes_an_error():
+    class Broken(SlowClient):
+        def get(self, path, params=None):
+            if path == '/b':
+                raise KeyError('boom')
+            return {'path': path}
+
+    results, errors = fetch_concurrently(Broken(), {'a': ('/a', None), 'b': ('/b', None)})
+    assert results == {'a': {'path': '/a'}}
+    assert errors['b'].message == "unexpected error while reading /b: KeyError('boom')"
