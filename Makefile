@@ -20,7 +20,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(LINKED)
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test sanity sanity-oldest unit-oldest lint ecosystem unit integration pytest reliability bench clean
+.PHONY: help venv collection demo test sanity sanity-oldest unit-oldest lint ecosystem unit integration pytest reliability bench changelog clean
 
 help:
 	@echo "make demo   run the main job against a simulated Connectware fleet"
@@ -94,6 +94,10 @@ ecosystem: collection
 	grep -q 'requests' $(TMP)/ee/introspect.txt
 
 test: sanity sanity-oldest unit-oldest lint ecosystem pytest
+
+# Release notes: fold changelogs/fragments into CHANGELOG.md/.rst for galaxy.yml's version.
+changelog: collection
+	PATH=$(BIN):$$PATH $(BIN)/antsibull-changelog release --version $$(sed -n 's/^version: //p' galaxy.yml)
 
 # Fleet-scale benchmarks (not part of make test: about 15 minutes at the default 100 hosts).
 bench: collection
