@@ -231,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
         self._sent_status = None
         self._sent_bytes = 0
         self._drop_response = False
+        self._recorded = False
+        self._method, self._parts, self._started = method, parts, started
         length = int(self.headers.get('Content-Length') or 0)
         raw_body = self.rfile.read(length) if length else b''
         try:
@@ -258,16 +260,24 @@ class Handler(BaseHTTPRequestHandler):
             pass
         finally:
             if self._sent_status is not None or self._fault_name:
-                entry = {
-                    'time': time.time(), 'method': method, 'path': path, 'query': parts.query,
-                    'status': self._sent_status, 'bytes': self._sent_bytes, 'auth': self._auth_kind,
-                    'user': self._user, 'fault': self._fault_name,
-                    'duration': round(time.monotonic() - started, 4),
-                }
-                self.instance.record(entry, self.requestline, self.client_address[0], self._user)
+                self._record()
+
+    def _record(self):
+        """Log this request once, before the client can see the answer (tests read the log right after)."""
+        if self._recorded:
+            return
+        self._recorded = True
+        entry = {
+            'time': time.time(), 'method': self._method, 'path': self._parts.path, 'query': self._parts.query,
+            'status': self._sent_status, 'bytes': self._sent_bytes, 'auth': self._auth_kind,
+            'user': self._user, 'fault': self._fault_name,
+            'duration': round(time.monotonic() - self._started, 4),
+        }
+        self.instance.record(entry, self.requestline, self.client_address[0], self._user)
 
     def _reset_connection(self):
         self._sent_status = 'reset'
+        self._record()
         try:
             # SO_LINGER 0: close() sends a TCP RST instead of a FIN.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
@@ -281,20 +291,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_truncated(self):
         body = json.dumps(self._info_body()).encode()
+        self._sent_status = 200
+        self._sent_bytes = len(body) // 2
+        self._record()
         self.send_response(200)
         self.send_header('Content-Type', 'application/json')
         self.send_header('Content-Length', str(len(body) + 100))
         self.end_headers()
         self.wfile.write(body[: len(body) // 2])
         self.wfile.flush()
-        self._sent_status = 200
-        self._sent_bytes = len(body) // 2
         self.close_connection = True
 
     def _send_raw(self, status, body, content_type, headers=None):
         if self._drop_response:
             self._reset_connection()
             return
+        self._sent_status = status
+        self._sent_bytes = len(body)
+        self._record()
         self.send_response(status)
         self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(body)))
@@ -302,8 +316,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
-        self._sent_status = status
-        self._sent_bytes = len(body)
 
     def _send_json(self, status, data, headers=None):
         self._send_raw(status, json.dumps(data).encode('utf-8'), 'application/json; charset=utf-8', headers)
