@@ -204,7 +204,7 @@ class ConnectwareClient(object):
 
     def __init__(self, url, token=None, username=None, password=None, validate_certs=True, ca_path=None,
                  client_cert=None, client_key=None, timeout=30.0, retries=3, on_secret=None,
-                 session=None, sleep=time.sleep, rand=random.random, clock=time.monotonic):
+                 session=None, sleep=time.sleep, rand=random.random):
         self.base_url = parse_base_url(url)
         if token is not None and not str(token).strip():
             raise ConnectwareError('token is empty: set token (or CONNECTWARE_TOKEN) to a Connectware API token', kind='config')
@@ -228,7 +228,6 @@ class ConnectwareClient(object):
         self._on_secret = on_secret
         self._sleep = sleep
         self._rand = rand
-        self._clock = clock
         self._login_lock = threading.Lock()
         self.request_count = 0
         self._count_lock = threading.Lock()
@@ -332,7 +331,7 @@ class ConnectwareClient(object):
     def _request_json(self, method, path, params=None, body=None, headers=None, is_login=False):
         url = self.base_url + path
         shown_path = path + ('?' + urlencode(sorted(params.items())) if params else '')
-        deadline_wait = RETRY_MAX_WAIT
+        wait_budget = RETRY_MAX_WAIT  # seconds of sleeping left for this request
         attempt = 0
 
         def error(message, kind, status=None, body_text=None):
@@ -389,16 +388,16 @@ class ConnectwareClient(object):
                 raise failure
             delay = backoff_delay(attempt, self._rand)
             if retry_after is not None:
-                if retry_after > deadline_wait:
+                if retry_after > wait_budget:
                     failure.message += ('; the server asked to retry after %ss, beyond the %ss this client waits '
                                         'in total' % (_num(retry_after), _num(RETRY_MAX_WAIT)))
                     failure.args = (failure.message,)
                     raise failure
                 delay = max(delay, retry_after)
-            delay = min(delay, deadline_wait)
-            if delay <= 0 and deadline_wait <= 0:
+            delay = min(delay, wait_budget)
+            if delay <= 0 and wait_budget <= 0:
                 raise failure
-            deadline_wait -= delay
+            wait_budget -= delay
             self._sleep(delay)
 
     def _decode(self, response, text, method, shown_path, error):

@@ -12,7 +12,7 @@ returns ``(details, failures)``: what it judged, and one readable reason per pro
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_summary
+from ansible_collections.iiot.connectware.plugins.module_utils._license import license_of_answer
 
 # The admin UI's container states; "running" is the healthy one.
 DEFAULT_HEALTHY_STATUSES = ('running',)
@@ -86,7 +86,7 @@ def judge_vrpc(answer, healthy_agent_statuses=None):
 
 def judge_license(answer, min_days=0, today=None):
     """The license of ``GET /api/system/info``: valid, and not expiring within ``min_days``."""
-    summary = license_summary(_as_dict(answer).get('license'), today=today)
+    summary = license_of_answer(answer, today=today)
     failures = []
     days = summary['days_left']
     label = 'license %s' % summary['id'] if summary['id'] else 'license'

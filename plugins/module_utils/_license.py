@@ -65,6 +65,11 @@ def license_summary(license_data, today=None):
     )
 
 
+def license_of_answer(answer, today=None):
+    """The license summary of an answer shaped like ``GET /api/system/info`` (info, refresh, upload)."""
+    return license_summary(answer.get('license') if isinstance(answer, dict) else None, today=today)
+
+
 def _text_or_none(value):
     if value is None:
         return None

@@ -52,6 +52,16 @@ class ConnectwareModule(object):
     def check_mode(self):
         return self.module.check_mode
 
+    @property
+    def diff_mode(self):
+        return self.module._diff  # pylint: disable=protected-access
+
+    def require_not_negative(self, *options):
+        """Fail, before any request, when a numeric option is below 0."""
+        for option in options:
+            if self.params[option] < 0:
+                self.module.fail_json(msg='%s must be 0 or more (got %s)' % (option, self.params[option]))
+
     def fail(self, error, **result):
         """Fail the task from a ConnectwareError, keeping whatever result is already known."""
         failure = format_failure(error)

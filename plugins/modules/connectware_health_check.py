@@ -220,9 +220,7 @@ class ConnectwareHealthCheck(object):
         self.clock = clock
         self.sleep = sleep
         self.version = None
-        for option in ('wait_timeout', 'license_min_days'):
-            if self.params[option] < 0:
-                connectware.module.fail_json(msg='%s must be 0 or more (got %s)' % (option, self.params[option]))
+        connectware.require_not_negative('wait_timeout', 'license_min_days')
         if self.params['wait_interval'] <= 0:
             connectware.module.fail_json(msg='wait_interval must be greater than 0 (got %s)' % self.params['wait_interval'])
         if not self.params['checks']:

@@ -212,7 +212,7 @@ from ansible_collections.iiot.connectware.plugins.module_utils._gather import (
     fetch_concurrently,
     resolve_subsets,
 )
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_summary
+from ansible_collections.iiot.connectware.plugins.module_utils._license import license_of_answer
 from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
 
 # Subset name -> endpoint, in the order results are documented.
@@ -249,8 +249,7 @@ class ConnectwareInfo(object):
         result = dict(changed=False, gathered_subsets=self.subsets)
         result.update(results)
         if 'info' in results:
-            info = results['info']
-            result['license'] = license_summary(info.get('license') if isinstance(info, dict) else None)
+            result['license'] = license_of_answer(results['info'])
         return result
 
 

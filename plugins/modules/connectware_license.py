@@ -163,7 +163,11 @@ file_identity:
 '''
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_identity, license_summary
+from ansible_collections.iiot.connectware.plugins.module_utils._license import (
+    license_identity,
+    license_of_answer,
+    license_summary,
+)
 from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
 
 INFO_PATH = '/api/system/info'
@@ -191,8 +195,7 @@ class ConnectwareLicense(object):
         self.connectware = connectware
         self.client = connectware.client
         self.params = connectware.params
-        if self.params['min_days_left'] < 0:
-            connectware.module.fail_json(msg='min_days_left must be 0 or more (got %d)' % self.params['min_days_left'])
+        connectware.require_not_negative('min_days_left')
 
     def run(self):
         try:
@@ -258,7 +261,7 @@ class ConnectwareLicense(object):
             self.connectware.fail(error, previous_license=previous, file_identity=identity, uploaded=False,
                                   changed=False)
         result['uploaded'] = True
-        after = license_summary(answer.get('license') if isinstance(answer, dict) else None)
+        after = license_of_answer(answer)
         result['license'] = after
         result['changed'] = self.differs(previous, after)
         return self.finish(result)
@@ -281,13 +284,12 @@ class ConnectwareLicense(object):
                                   'reaches it (preflight cybusPortal), or install a license file with state=present')
             raise
         result['refreshed'] = True
-        result['license'] = license_summary(answer.get('license') if isinstance(answer, dict) else None)
+        result['license'] = license_of_answer(answer)
         result['changed'] = self.differs(previous, result['license'], IDENTITY_FIELDS + ('valid',))
         return self.finish(result)
 
     def current_license(self):
-        info = self.client.get(INFO_PATH)
-        return license_summary(info.get('license') if isinstance(info, dict) else None)
+        return license_of_answer(self.client.get(INFO_PATH))
 
     @staticmethod
     def matches(identity, summary):
@@ -301,7 +303,7 @@ class ConnectwareLicense(object):
 
     def finish(self, result, check_only=False, prefix=None):
         """Add the diff and, unless nothing about the outcome is known, enforce min_days_left."""
-        if self.connectware.module._diff:  # pylint: disable=protected-access
+        if self.connectware.diff_mode:
             result['diff'] = dict(before=result['previous_license'], after=result['license'],
                                   before_header='license before', after_header='license after')
         if not check_only:

@@ -291,7 +291,7 @@ class MarketplaceApp(object):
             with open(dest, 'rb') as handle:
                 old_bytes = handle.read()
         content_changed = old_bytes != new_bytes
-        if self.module._diff:  # pylint: disable=protected-access
+        if self.connectware.diff_mode:
             result['diff'] = dict(before=to_text(old_bytes or b'', errors='surrogate_or_replace'), after=content,
                                   before_header=dest if old_bytes is not None else '%s (absent)' % dest,
                                   after_header=dest)
