@@ -31,11 +31,12 @@ def test_gate_passes_healthy_and_closes_unhealthy_with_reasons(make_fleet, workd
     run = run_playbook(workdir, gate_play({'deployment_gate_report_dir': str(report)}),
                        write_inventory(workdir, fleet), forks=3)
     assert run.rc == 2, run
-    check = 'Check the Connectware host (connection from module_defaults or the environment)'
-    assert run.task(check, 'cw-001')['status'] == 'ok'
-    assert run.result(check, 'cw-002')['msg'] == \
+    close = 'Close the gate'
+    assert run.task(close, 'cw-001')['status'] == 'skipped'
+    assert run.task(close, 'cw-002')['status'] == 'failed'
+    assert run.result(close, 'cw-002')['msg'] == \
         "Connectware at %s is unhealthy: service broker is 'exited'" % fleet['cw-002'].url
-    assert run.result(check, 'cw-003')['msg'] == (
+    assert run.result(close, 'cw-003')['msg'] == (
         'Connectware at %s is unhealthy: license lic-cw-003 expires in 10 days (minimum 14); preflight dockerHub '
         'failed: connect ETIMEDOUT; preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io'
         % fleet['cw-003'].url)
@@ -67,6 +68,28 @@ def test_connection_from_role_variables(make_fleet, workdir):
     assert [entry['path'] for entry in fleet['cw-001'].request_log()] == ['/api/system/health']
 
 
+def test_role_variables_override_module_defaults_one_by_one(make_fleet, workdir):
+    """A set connection variable wins over the group's module_defaults; unset ones leave the group's values."""
+    fleet = make_fleet([{}])
+    inventory = write_inventory(workdir, fleet)
+
+    def play_with_wrong_group_token(role_vars):
+        play = gate_play(dict(role_vars, deployment_gate_checks=['health']))
+        play[0]['module_defaults']['group/iiot.connectware.connectware']['token'] = 'not-the-token'
+        return play
+
+    # url and ca_path come from the group's defaults, the token from the role variable.
+    run = run_playbook(workdir, play_with_wrong_group_token({'deployment_gate_token': '{{ connectware_token }}'}),
+                       inventory)
+    assert run.rc == 0, run
+    assert [entry['path'] for entry in fleet['cw-001'].request_log()] == ['/api/system/health']
+
+    # Without the role variable, the group's token is the one sent, and Connectware refuses it.
+    run = run_playbook(workdir, play_with_wrong_group_token({}), inventory)
+    assert run.rc == 2, run
+    assert 'HTTP 401' in run.result('Close the gate', 'cw-001')['msg'], run
+
+
 def test_role_argument_spec_rejects_bad_variables(make_fleet, workdir):
     fleet = make_fleet([{}])
     run = run_playbook(workdir, gate_play({'deployment_gate_checks': ['health', 'disk'],
@@ -87,11 +110,35 @@ def test_serial_rollout_stops_at_the_threshold(make_fleet, workdir):
     assert fleet['cw-003'].request_log() == [] and fleet['cw-004'].request_log() == []
 
 
+def test_serial_rollout_stops_when_part_of_a_batch_fails(make_fleet, workdir):
+    """One closed gate in a batch of two is 50 %, above max_fail_percentage 0: no further batch starts."""
+    fleet = make_fleet([{}, {}, {'preset': 'service_down'}, {}, {}])
+    run = run_playbook(workdir, gate_play(serial=2, max_fail_percentage=0), write_inventory(workdir, fleet))
+    assert run.rc != 0
+    assert fleet['cw-004'].request_log()
+    assert fleet['cw-005'].request_log() == []
+
+
 def test_serial_rollout_within_the_threshold_continues(make_fleet, workdir):
     fleet = make_fleet([{}, {'preset': 'service_down'}, {}, {}])
     run = run_playbook(workdir, gate_play(serial=2, max_fail_percentage=50), write_inventory(workdir, fleet))
     assert run.rc == 2
     assert fleet['cw-004'].request_log()
+
+
+def test_report_of_a_serial_rollout_stopped_at_the_threshold(make_fleet, workdir, tmp_path):
+    """Each batch adds its hosts' verdicts (a closed gate first in its batch included); unchecked hosts are listed."""
+    fleet = make_fleet([{}, {}, {'preset': 'service_down'}, {}, {}])
+    report = tmp_path / 'report'
+    run = run_playbook(workdir, gate_play({'deployment_gate_report_dir': str(report)}, serial=2, max_fail_percentage=0),
+                       write_inventory(workdir, fleet))
+    assert run.rc != 0
+    assert sorted(path.name for path in report.glob('*.json')) == ['cw-001.json', 'cw-002.json', 'cw-003.json',
+                                                                    'cw-004.json']
+    with open(report / 'cw-003.json', encoding='utf-8') as handle:
+        assert json.load(handle)['failures'] == ["service broker is 'exited'"]
+    rows = [line for line in (report / 'deployment_gate.md').read_text().splitlines() if line.startswith('| cw-')]
+    assert rows[2].startswith('| cw-003 | CLOSED |') and rows[4] == '| cw-005 | not checked | | | |', rows
 
 
 def license_files(tmp_path, fleet, days=400):
