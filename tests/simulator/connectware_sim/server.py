@@ -123,8 +123,11 @@ class Instance(object):
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
-        if self._access_log:
-            self._access_log.close()
+        # A handler thread may still be answering a late request: it must find no log, not a closed one.
+        with self.lock:
+            access_log, self._access_log = self._access_log, None
+        if access_log:
+            access_log.close()
 
     # -- control ------------------------------------------------------------
 
