@@ -133,8 +133,8 @@ def test_report_of_a_serial_rollout_stopped_at_the_threshold(make_fleet, workdir
     run = run_playbook(workdir, gate_play({'deployment_gate_report_dir': str(report)}, serial=2, max_fail_percentage=0),
                        write_inventory(workdir, fleet))
     assert run.rc != 0
-    assert sorted(path.name for path in report.glob('*.json')) == ['cw-001.json', 'cw-002.json', 'cw-003.json',
-                                                                    'cw-004.json']
+    written = sorted(path.name for path in report.glob('*.json'))
+    assert written == ['cw-001.json', 'cw-002.json', 'cw-003.json', 'cw-004.json']
     with open(report / 'cw-003.json', encoding='utf-8') as handle:
         assert json.load(handle)['failures'] == ["service broker is 'exited'"]
     rows = [line for line in (report / 'deployment_gate.md').read_text().splitlines() if line.startswith('| cw-')]
