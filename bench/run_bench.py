@@ -76,10 +76,12 @@ def median(runs, key='wall'):
     return statistics.median(run[key] for run in runs)
 
 
-# A against B, and the controls that split A's cost (bench/library holds the control modules).
+# Floor controls: name (bench/floor_import_<name>.yml runs bench/library/import_<name>.py), what it imports.
+FLOOR_CONTROLS = [('requests', '`requests`'), ('urls', '`ansible.module_utils.urls`'),
+                  ('stdlib_http', '`http.client` and `ssl`')]
+# A against B, and the controls that split A's cost.
 GATE_PLAYBOOKS = ['gate.yml', 'baseline_gate.yml', 'gate_module_only.yml']
-FLOOR_PLAYBOOKS = ['info_all.yml', 'ping.yml', 'floor_import_requests.yml', 'floor_import_urls.yml',
-                   'floor_import_stdlib_http.yml']
+FLOOR_PLAYBOOKS = ['info_all.yml', 'ping.yml'] + ['floor_import_%s.yml' % name for name, _what in FLOOR_CONTROLS]
 
 
 def fleet_of(workdir, hosts):
@@ -239,7 +241,7 @@ def render(results, argv):
     ping = wall(floor, 'ping.yml')
     floor_ratio = wall(floor, 'info_all.yml') / ping
     floor_ansible_ratio = median(floor['info_all.yml'], 'ansible_cpu') / median(floor['ping.yml'], 'ansible_cpu')
-    control = dict((name, wall(floor, 'floor_import_%s.yml' % name) / ping) for name in ('requests', 'urls', 'stdlib_http'))
+    control = dict((name, wall(floor, 'floor_import_%s.yml' % name) / ping) for name, _what in FLOOR_CONTROLS)
     lines = [
         '# Performance',
         '',
@@ -281,12 +283,11 @@ def render(results, argv):
         % (wall(floor, 'info_all.yml'), ping, floor_ratio, verdict(floor_ratio, 1.2)),
         '| 2b. floor, Ansible CPU only (the simulator\'s CPU left out) | %.1f s | %.1f s | %.2f | | |'
         % (median(floor['info_all.yml'], 'ansible_cpu'), median(floor['ping.yml'], 'ansible_cpu'), floor_ansible_ratio),
-        '| 2c. control: a module that only imports `requests` (A) vs `ping` (B) | %.2f s | %.2f s | %.2f | | |'
-        % (wall(floor, 'floor_import_requests.yml'), ping, control['requests']),
-        '| 2d. control: a module that only imports `ansible.module_utils.urls` (A) vs `ping` (B) | %.2f s | %.2f s | %.2f | | |'
-        % (wall(floor, 'floor_import_urls.yml'), ping, control['urls']),
-        '| 2e. control: a module that only imports `http.client` and `ssl` (A) vs `ping` (B) | %.2f s | %.2f s | %.2f | | |'
-        % (wall(floor, 'floor_import_stdlib_http.yml'), ping, control['stdlib_http']),
+    ] + [
+        '| 2%s. control: a module that only imports %s (A) vs `ping` (B) | %.2f s | %.2f s | %.2f | | |'
+        % (letter, what, wall(floor, 'floor_import_%s.yml' % name), ping, control[name])
+        for letter, (name, what) in zip('cde', FLOOR_CONTROLS)
+    ] + [
         '',
         'Per host (wall time over the fleet divided by its size): the gate %.0f ms against %.0f ms by hand, its'
         % (per_host_ms(gate, 'gate.yml'), per_host_ms(gate, 'baseline_gate.yml')),
