@@ -187,9 +187,13 @@ class MarketplaceApp(object):
         self.client = connectware.client
         self.params = connectware.params
 
+    def listing(self):
+        """The marketplace listing's app entries; anything else in the answer is left out."""
+        answer = self.client.get(APPS_PATH)
+        return [entry for entry in (answer if isinstance(answer, list) else []) if isinstance(entry, dict)]
+
     def find_by_name(self):
-        listing = self.client.get(APPS_PATH)
-        listing = [entry for entry in (listing if isinstance(listing, list) else []) if isinstance(entry, dict)]
+        listing = self.listing()
         name = self.params['name']
         matches = [entry for entry in listing if entry.get('name') == name]
         if len(matches) == 1:
@@ -251,9 +255,8 @@ class MarketplaceApp(object):
         if params['version'] is not None and meta['version'] != params['version']:
             if meta['version'] is None and 'version' not in app:
                 # The meta endpoint did not serve and the listing was not read: read it for the version.
-                listed = [entry for entry in self.client.get(APPS_PATH) or []
-                          if isinstance(entry, dict) and entry.get('directory') == app['directory']
-                          and entry.get('filename') == app['filename']]
+                listed = [entry for entry in self.listing()
+                          if entry.get('directory') == app['directory'] and entry.get('filename') == app['filename']]
                 meta['version'] = listed[0].get('version') if listed else None
             if meta['version'] != params['version']:
                 self.module.fail_json(msg='version: marketplace app %s/%s is at version %s, not the expected %s: update '
