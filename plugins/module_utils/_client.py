@@ -298,6 +298,14 @@ class ConnectwareClient(object):
         if self._on_secret is not None:
             self._on_secret(secret)
 
+    def add_secret(self, text):
+        """Treat ``text`` (for example a license file's content) as a secret: never shown in any message."""
+        if text is None:
+            return
+        text = str(text)
+        if text.strip() and text not in self._secrets:
+            self._remember_secret(text)
+
     def redact(self, text):
         """Replace every secret this client knows with a placeholder."""
         if not text:
