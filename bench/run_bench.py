@@ -339,9 +339,9 @@ def floor_analysis(floor_ratio, control, above_control_ms):
     if floor_ratio <= 1.2:
         return lines + ['`connectware_info` stays within 1.2× `ping`.']
     lines += [
-        'A module that does nothing but import `requests` already costs %.2f× `ping` (row 2c). Issue 2 makes'
+        'A module that does nothing but import `requests` already costs %.2f× `ping` (row 2c). The client uses'
         % control['requests'],
-        '`requests` the collection\'s HTTP library, so %s' % (
+        '`requests` (for its proxy, TLS and connection-pool handling), so %s' % (
             'no module built on it can meet the 1.2 target here: the import alone is over it.'
             if control['requests'] > 1.2 else
             'the import alone leaves %.0f %% of `ping` for everything else.' % (100 * (1.2 - control['requests']))),
@@ -353,8 +353,8 @@ def floor_analysis(floor_ratio, control, above_control_ms):
         % control['urls'],
         'library\'s `http.client` and `ssl` (row 2e: %.2f×) leaves room under 1.2; moving the client off `requests`'
         % control['stdlib_http'],
-        'reverses a decision of issue 2 (and drops the collection\'s only Python dependency), so it is a decision',
-        'for the team, not a change made here.',
+        'would give up what `requests` brings (and drop the collection\'s only Python dependency), so it is a',
+        'design decision of its own, not a change made here.',
     ]
     return lines
 
@@ -367,9 +367,9 @@ def gate_analysis(gate_ratio, module_only_ratio, role_over_module_ms):
     lines += [
         'The role\'s health check task alone is %.2f of the hand-written gate (row 1b). Around it the role adds'
         % module_only_ratio,
-        '%.0f ms per host: three light tasks per host, each a worker process in Ansible\'s lock-step, which issue 7'
+        '%.0f ms per host: three light tasks per host, each a worker process in Ansible\'s lock-step, which the'
         % role_over_module_ms,
-        'requires: the validation of the role\'s argument spec (Ansible inserts it for `meta/argument_specs.yml`),',
+        'role\'s contract requires: the validation of the role\'s argument spec (Ansible inserts it for `meta/argument_specs.yml`),',
         'the fact `deployment_gate_result`, and "Close the gate", which fails unfit hosts after their verdict is',
         'recorded. The report is written once per batch, not per host. The module run itself carries the same',
         '`requests` import as row 2c.',

@@ -3,12 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run real ansible-playbook against simulated Connectware hosts and read back what happened."""
 
+import datetime
 import json
 import os
 import subprocess
 import sys
 
 import yaml
+from connectware_sim.state import today as simulator_today
 
 from repo_paths import LINKS, REPO
 
@@ -18,6 +20,7 @@ BIN = os.path.dirname(sys.executable)
 
 class PlaybookRun(object):
     def __init__(self, completed, results_path):
+        self.finished_on = datetime.date.today()
         self.rc = completed.returncode
         self.stdout = completed.stdout
         self.stderr = completed.stderr
@@ -49,6 +52,16 @@ class PlaybookRun(object):
                   for entry in self.results if entry['status'] in ('failed', 'unreachable')]
         return '<PlaybookRun rc=%s>\nFAILED TASKS:\n%s\nSTDERR:\n%s\nSTDOUT:\n%s' % (
             self.rc, '\n'.join(failed) or 'none', self.stderr[-3000:], self.stdout[-4000:])
+
+
+def expected_days_left(days, run):
+    """``days_left`` a module reports for a license the simulator made to expire in ``days`` days.
+
+    The simulator's today is frozen (connectware_sim.state.today); a module reads the real
+    date, which is that day or, when the run crossed midnight, a later one up to the run's end.
+    A set with exactly one member unless the run crossed midnight.
+    """
+    return set(days - offset for offset in range((run.finished_on - simulator_today()).days + 1))
 
 
 def write_inventory(tmp_path, fleet, host_vars=None):

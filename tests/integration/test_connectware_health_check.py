@@ -3,9 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """connectware_health_check through real ansible-playbook runs against simulated hosts."""
 
-import threading
-
-from harness import connection_vars, play, run_playbook, write_inventory
+from harness import connection_vars, expected_days_left, play, run_playbook, write_inventory
 
 HEALTH_PATHS = {'/api/system/health', '/api/system/vrpcHealth', '/api/system/info'}
 
@@ -26,7 +24,7 @@ def test_healthy_host_passes_with_one_request_per_endpoint(make_fleet, workdir):
     assert result['attempts'] == 1
     assert set(result['checks']) == {'health', 'vrpc', 'license', 'preflight'}
     assert all(check['ok'] for check in result['checks'].values())
-    assert result['checks']['license']['license']['days_left'] == 365
+    assert result['checks']['license']['license']['days_left'] in expected_days_left(365, run)
     assert result['version'] == '1.7.2'
     paths = sorted(entry['path'] for entry in fleet['cw-001'].request_log())
     assert paths == sorted(HEALTH_PATHS | {'/api/system/preflight'})
@@ -71,38 +69,43 @@ def test_options_relax_the_verdict(make_fleet, workdir):
     assert report['healthy'] is False and report['failures'] == ["service broker is 'exited'"]
 
 
+def unhealthy_health_answer(instance):
+    """/api/system/health as the host answers it while its broker container is down."""
+    services = [dict(service, status='exited' if service['name'] == 'broker' else service['status'])
+                for service in instance.state['services']]
+    return {'system': {'status': services}}
+
+
 def test_host_that_becomes_healthy_while_waiting(make_fleet, workdir):
-    fleet = make_fleet([{'preset': 'service_down'}])
+    # Count-based, not timed: the first two health answers show the broker down, then it runs.
+    fleet = make_fleet([{}])
     instance = fleet['cw-001']
-    services = [dict(service, status='running') for service in instance.state['services']]
-    timer = threading.Timer(2.5, instance.update_state, [{'services': services}])
-    timer.start()
-    try:
-        run = run_playbook(workdir, play([check_task(wait_timeout=30, wait_interval=0.5)]),
-                           write_inventory(workdir, fleet))
-    finally:
-        timer.cancel()
+    instance.set_fault('/api/system/health', status=200, body=unhealthy_health_answer(instance), count=2)
+    run = run_playbook(workdir, play([check_task(wait_timeout=120, wait_interval=0.1)]), write_inventory(workdir, fleet))
     assert run.rc == 0, run
     result = run.result('check')
-    assert result['healthy'] is True
-    assert result['attempts'] > 1
-    assert 1.5 < result['elapsed'] < 20
+    assert result['healthy'] is True and result['failures'] == []
+    assert result['attempts'] == 3
     # One request per endpoint per attempt.
     for path in HEALTH_PATHS:
-        assert instance.count('GET', path) == result['attempts']
+        assert instance.count('GET', path) == 3
 
 
 def test_host_that_never_becomes_healthy_fails_after_the_timeout(make_fleet, workdir):
     fleet = make_fleet([{'preset': 'vrpc_unreachable'}])
-    run = run_playbook(workdir, play([check_task(wait_timeout=3, wait_interval=1)]), write_inventory(workdir, fleet))
+    run = run_playbook(workdir, play([check_task(wait_timeout=1, wait_interval=0.1)]), write_inventory(workdir, fleet))
     entry = run.task('check')
     assert entry['status'] == 'failed'
     result = entry['result']
-    assert 3 <= result['elapsed'] < 6
-    assert result['attempts'] >= 3
+    assert result['healthy'] is False
+    # How many attempts fit in the second depends on the machine's load; at least two ran.
+    assert result['attempts'] >= 2
+    assert fleet['cw-001'].count('GET', '/api/system/vrpcHealth') == result['attempts']
+    # A generous ceiling only: wait_timeout=1 plus one attempt's timeout, many times over.
+    assert result['elapsed'] < 60
     assert result['msg'].startswith('Connectware at %s is unhealthy (still, after %d attempt(s) in '
                                     % (fleet['cw-001'].url, result['attempts']))
-    assert 'of wait_timeout=3s): vRPC provider service-manager of agent protocol-mapper unreachable' in result['msg']
+    assert 'of wait_timeout=1s): vRPC provider service-manager of agent protocol-mapper unreachable' in result['msg']
 
 
 def test_transient_api_errors_count_as_unhealthy_attempts(make_fleet, workdir):
@@ -132,7 +135,7 @@ def test_bad_token_ends_the_wait_at_once(make_fleet, workdir):
     run = run_playbook(workdir, play([check_task(token='wrong-token-abcdef', wait_timeout=60)]),
                        write_inventory(workdir, fleet))
     result = run.task('check')['result']
-    assert result['attempts'] == 1 and result['elapsed'] < 10
+    assert result['attempts'] == 1
     assert 'rejected the API token' in result['msg']
     assert 'wrong-token-abcdef' not in run.output
 

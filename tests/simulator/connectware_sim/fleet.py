@@ -5,7 +5,6 @@
 
 import json
 import os
-import threading
 
 import yaml
 
@@ -28,6 +27,14 @@ class Fleet(object):
             name = safe_name(scenario.pop('name', None) or name_format % index)
             log_path = os.path.join(self.workdir, 'access-%s.log' % name) if access_log else None
             self.instances[name] = Instance(name, scenario, tls=self.tls, access_log_path=log_path)
+
+    @classmethod
+    def of_instances(cls, workdir, instances, tls):
+        """A fleet view of instances that already run (and are stopped by their owner)."""
+        fleet = cls(workdir, [], tls=False)
+        fleet.tls = tls
+        fleet.instances = dict((instance.name, instance) for instance in instances)
+        return fleet
 
     @classmethod
     def from_mix(cls, workdir, hosts, mix=None, **kwargs):
@@ -63,12 +70,8 @@ class Fleet(object):
         return self
 
     def stop(self):
-        # Each server notices a shutdown within its poll interval: stop them all at once.
-        threads = [threading.Thread(target=instance.stop) for instance in self]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        for instance in self:
+            instance.stop()
 
     def __enter__(self):
         return self.start()

@@ -15,6 +15,7 @@ import datetime
 import json
 import re
 import secrets
+import selectors
 import socket
 import ssl
 import struct
@@ -45,8 +46,6 @@ ENDPOINTS = sorted(set(path for _method, path in PERMISSIONS)) + ['/api/login']
 
 class Fault(object):
     """What to do wrong on the next ``count`` requests to an endpoint (None: every request)."""
-
-    KINDS = ('latency', 'status', 'malformed_json', 'truncate', 'reset')
 
     def __init__(self, latency=0.0, status=None, retry_after=None, malformed_json=False, truncate=False,
                  reset=False, count=None, body=None, reset_after_apply=False):
@@ -79,6 +78,29 @@ class SimServer(ThreadingHTTPServer):
     request_queue_size = 128
     ssl_context = None
 
+    def server_activate(self):
+        super(SimServer, self).server_activate()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+
+    def serve_until_stopped(self):
+        """Serve until ``wake()``: no polling, so stopping takes no poll interval."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while True:
+                ready = [key.fileobj for key, _events in selector.select()]
+                if self._wake_reader in ready:
+                    return
+                self._handle_request_noblock()
+
+    def wake(self):
+        self._wake_writer.send(b'x')
+
+    def server_close(self):
+        super(SimServer, self).server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
     def finish_request(self, request, client_address):
         if self.ssl_context is not None:
             try:
@@ -109,8 +131,8 @@ class Instance(object):
         self.port = self.server.server_address[1]
         scheme = 'https' if tls is not None else 'http'
         self.url = '%s://%s:%d' % (scheme, 'localhost' if tls is not None else host, self.port)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.2},
-                                       name='connectware-sim-%s' % name, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_until_stopped, name='connectware-sim-%s' % name,
+                                       daemon=True)
 
     @property
     def admin_token(self):
@@ -121,7 +143,9 @@ class Instance(object):
         return self
 
     def stop(self):
-        self.server.shutdown()
+        if self.thread.is_alive():
+            self.server.wake()
+            self.thread.join()
         self.server.server_close()
         # A handler thread may still be answering a late request: it must find no log, not a closed one.
         with self.lock:
@@ -132,12 +156,17 @@ class Instance(object):
     # -- control ------------------------------------------------------------
 
     def reset_state(self, scenario=None):
+        """Start over as a new host: state from ``scenario``, no faults, tokens or logged requests."""
         with self.lock:
             if scenario is not None:
                 self.scenario = copy.deepcopy(scenario)
             self.state = build_state(self.name, self.scenario)
             self.faults = {}
             self.requests = []
+            self.issued_tokens = {}
+            if self._access_log:
+                self._access_log.seek(0)
+                self._access_log.truncate()
 
     def update_state(self, changes):
         from .state import deep_merge
@@ -164,6 +193,27 @@ class Instance(object):
     def count(self, method=None, path=None):
         return sum(1 for entry in self.request_log()
                    if (method is None or entry['method'] == method) and (path is None or entry['path'] == path))
+
+    def issue_token(self, token, user):
+        """Remember a token made by POST /api/login.
+
+        Scenario key ``login_token_lifetime: N``: such a token is accepted for N authenticated
+        requests, then answers 401 like an expired JWT (counted, not timed, so tests are exact).
+        """
+        with self.lock:
+            self.issued_tokens[token] = {'user': user, 'uses_left': self.state.get('login_token_lifetime')}
+
+    def use_issued_token(self, token):
+        """The user of a login token, or None when unknown or expired; counts one use."""
+        with self.lock:
+            issued = self.issued_tokens.get(token)
+            if issued is None:
+                return None
+            if issued['uses_left'] is not None:
+                if issued['uses_left'] <= 0:
+                    return None
+                issued['uses_left'] -= 1
+            return issued['user']
 
     def take_fault(self, path):
         with self.lock:
@@ -338,7 +388,9 @@ class Handler(BaseHTTPRequestHandler):
         if not token:
             return None
         state = self.instance.state
-        user = state['tokens'].get(token) or self.instance.issued_tokens.get(token)
+        user = state['tokens'].get(token)
+        if user is None:
+            user = self.instance.use_issued_token(token)
         self._user = user
         return user
 
@@ -404,7 +456,7 @@ class Handler(BaseHTTPRequestHandler):
         claims = {'sub': body['username'], 'jti': secrets.token_hex(8), 'iat': int(time.time())}
         token = '.'.join((b64url(b'{"alg":"HS256","typ":"JWT"}'), b64url(json.dumps(claims).encode()),
                           b64url(secrets.token_bytes(32))))
-        self.instance.issued_tokens[token] = body['username']
+        self.instance.issue_token(token, body['username'])
         self._user = body['username']
         return self._send_json(200, {'token': token})
 
@@ -434,13 +486,25 @@ class Handler(BaseHTTPRequestHandler):
     def _preflight(self, query, raw_body):
         self._send_json(200, self.instance.state['preflight'])
 
+    def _license_answer(self):
+        """The answer of PUT licensefile and GET refresh.
+
+        ``api_shapes: documented`` answers exactly as the API reference shows it: name and an
+        EMPTY ``file``, no ``valid``. The default (``full``) answers with the whole shape of
+        GET /api/system/info, as a server may; clients must handle both.
+        """
+        body = self._info_body(with_valid=self.instance.state.get('api_shapes') != 'documented')
+        if self.instance.state.get('api_shapes') == 'documented':
+            body['license'] = {'name': body['license'].get('name', ''), 'file': {}}
+        return body
+
     def _refresh(self, query, raw_body):
         state = self.instance.state
         if not state['preflight']['cybusPortal']['status']:
             return self._send_json(400, {'message': 'License refresh failed: Cybus portal not reachable'})
         if state.get('portal_license'):
             state['license'] = copy.deepcopy(state['portal_license'])
-        return self._send_json(200, self._info_body())
+        return self._send_json(200, self._license_answer())
 
     def _licensefile(self, query, raw_body):
         body = self._json_body(raw_body)
@@ -452,8 +516,7 @@ class Handler(BaseHTTPRequestHandler):
         if license_data is None:
             return self._send_json(400, {'message': 'Invalid request: license file could not be verified'})
         state['license'] = copy.deepcopy(license_data)
-        # The reference's PUT answer carries name and file, without "valid".
-        return self._send_json(200, self._info_body(with_valid=False))
+        return self._send_json(200, self._license_answer())
 
     def _health(self, query, raw_body):
         self._send_json(200, {'system': {'status': self.instance.state['services']}})

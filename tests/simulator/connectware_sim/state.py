@@ -16,8 +16,19 @@ import secrets
 ADMIN_TOKEN_PREFIX = 'sim-admin-token-'
 
 
+# The simulator's "today", frozen once per process: every expiration it makes and every
+# validity it judges uses the same date, even when a test run crosses midnight. The modules
+# read the real date; tests compare with `harness.expected_days_left`, which knows both.
+_TODAY = [datetime.date.today()]
+
+
 def today():
-    return datetime.date.today()
+    return _TODAY[0]
+
+
+def freeze_today(date):
+    """Set the simulator's today (for tests of dates far from the real one)."""
+    _TODAY[0] = date
 
 
 def iso_date(days_from_today):
