@@ -16,6 +16,8 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.iiot.connectware.plugins.module_utils._license import read_license_file
+
 MODULE = 'iiot.connectware.connectware_license'
 
 
@@ -50,11 +52,7 @@ class ActionModule(ActionBase):
             raise AnsibleError('src: cannot read license file %s: %s' % (path, to_native(error)))
         finally:
             self._loader.cleanup_tmp_file(real_path)
-        try:
-            text = raw.decode('utf-8')
-        except UnicodeDecodeError:
-            raise AnsibleError('src: license file %s is not UTF-8 text (is it a binary or an archive?): give the '
-                               'license file as Connectware issued it' % path)
-        if not text.strip():
-            raise AnsibleError('src: license file %s is empty: give the license file as Connectware issued it' % path)
+        text, problem = read_license_file(raw, path)
+        if problem is not None:
+            raise AnsibleError(problem)
         return text

@@ -12,7 +12,16 @@ returns ``(details, failures)``: what it judged, and one readable reason per pro
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_of_answer
+from ansible_collections.iiot.connectware.plugins.module_utils._license import (
+    EXPIRED,
+    INVALID,
+    TOO_SHORT,
+    UNREADABLE_EXPIRATION,
+    license_of,
+    license_problem,
+    reported_expiration,
+    shown_value,
+)
 
 # The admin UI's container states; "running" is the healthy one.
 DEFAULT_HEALTHY_STATUSES = ('running',)
@@ -85,19 +94,20 @@ def judge_vrpc(answer, healthy_agent_statuses=None):
 
 
 def judge_license(answer, min_days=0, today=None):
-    """The license of ``GET /api/system/info``: valid, and not expiring within ``min_days``."""
-    summary = license_of_answer(answer, today=today)
+    """The license of ``GET /api/system/info``: valid, and not expiring within ``min_days`` (the shared rule)."""
+    license_data = license_of(answer)
+    summary, problem = license_problem(license_data, min_days, today=today)
     failures = []
     days = summary['days_left']
     label = 'license %s' % summary['id'] if summary['id'] else 'license'
-    if days is not None and days < 0:
+    if problem == EXPIRED:
         failures.append('%s expired on %s' % (label, summary['expiration']))
-    elif not summary['valid']:
+    elif problem == INVALID:
         failures.append('%s is invalid' % label)
-    elif days is None:
-        if min_days > 0:
-            failures.append('%s has no expiration date to check against the minimum of %d days' % (label, min_days))
-    elif days < min_days:
+    elif problem == UNREADABLE_EXPIRATION:
+        failures.append('%s has an expiration Connectware reports as %s, which is not a date, so the minimum of %d days '
+                        'cannot be checked' % (label, shown_value(reported_expiration(license_data)), min_days))
+    elif problem == TOO_SHORT:
         failures.append('%s expires in %d day%s (minimum %d)' % (label, days, '' if days == 1 else 's', min_days))
     return dict(license=summary, min_days=min_days), failures
 

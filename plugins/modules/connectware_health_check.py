@@ -66,6 +66,9 @@ options:
   license_min_days:
     description:
       - The license must be valid and expire in no fewer days than this. V(0) requires only that it has not expired.
+      - A license that Connectware reports valid without any expiration date (a perpetual license) does not run
+        out, so it satisfies any minimum; an expiration that Connectware reports but that is not a date fails any
+        minimum above 0.
     type: int
     default: 0
   preflight_required:

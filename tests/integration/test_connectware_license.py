@@ -8,16 +8,25 @@ import subprocess
 import pytest
 
 from connectware_sim import make_license_jwt
-from harness import BIN, assert_no_secrets, connection_vars, play, run_playbook, write_inventory
+from connectware_sim.state import iso_date
+from harness import BIN, assert_no_secrets, connection_vars, expected_days_left, play, run_playbook, write_inventory
 
 PASSWORD = 'S3ntinel-Passw0rd-4711'
 OPAQUE = 'OPAQUE-LICENSE-c0ffee-9f8e7d6c5b4a-sentinel'
+INFO = ('GET', '/api/system/info')
+PUT = ('PUT', '/api/system/licensefile')
+REFRESH = ('GET', '/api/system/refresh')
+LOGIN = ('POST', '/api/login')
+UNKNOWN = '(unknown until Connectware reads the file)'
+# How the simulator answers PUT licensefile and GET refresh: with the full info shape, or
+# exactly as the API reference documents them (no id, no validity).
+API_SHAPES = ('full', 'documented')
 
 
-def new_license(license_id='lic-new-2027', days=400):
-    import datetime
-    expiration = (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
-    return make_license_jwt(license_id, account='acme-plant', license_class='Production', expiration=expiration)
+def new_license(license_id='lic-new-2027', days=400, **claims):
+    claims.setdefault('account', 'acme-plant')
+    claims.setdefault('license_class', 'Production')
+    return make_license_jwt(license_id, expiration=iso_date(days), **claims)
 
 
 def license_task(name='license', **args):
@@ -33,8 +42,20 @@ def secrets_of(fleet, *extra):
 
 
 @pytest.fixture
-def fleet(make_fleet):
-    return make_fleet([{'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
+def api_shapes():
+    """The simulator's answer shapes; tests that depend on them run in both (parametrize api_shapes)."""
+    return 'full'
+
+
+def read_back(api_shapes):
+    """The request that reads the license after an upload or refresh whose answer lacks it."""
+    return [INFO] if api_shapes == 'documented' else []
+
+
+@pytest.fixture
+def fleet(make_fleet, api_shapes):
+    return make_fleet([{'api_shapes': api_shapes,
+                        'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
                         'opaque_licenses': {OPAQUE: {'name': 'Connectware Opaque', 'file': {
                             'id': 'lic-opaque-1', 'associatedAccount': 'acme-plant',
                             'connectwareLicenseClass': 'Production', 'expiration': '2099-01-01'}}}}])
@@ -44,7 +65,12 @@ def puts(fleet):
     return fleet['cw-001'].count('PUT', '/api/system/licensefile')
 
 
-def test_upload_then_idempotent_rerun(fleet, workdir):
+def requests_of(fleet):
+    return [(entry['method'], entry['path']) for entry in fleet['cw-001'].request_log()]
+
+
+@pytest.mark.parametrize('api_shapes', API_SHAPES)
+def test_upload_then_idempotent_rerun(fleet, workdir, api_shapes):
     content = new_license()
     inventory = write_inventory(workdir, fleet)
     first = run_playbook(workdir, play([license_task(content=content)]), inventory, verbosity=4)
@@ -53,25 +79,33 @@ def test_upload_then_idempotent_rerun(fleet, workdir):
     assert first.task('license')['status'] == 'changed'
     assert result['uploaded'] is True
     assert result['previous_license']['id'] == 'lic-cw-001'
-    assert result['license']['id'] == 'lic-new-2027' and result['license']['days_left'] == 400
-    assert result['file_identity'] == {'id': 'lic-new-2027', 'expiration': result['license']['expiration']}
-    assert [(entry['method'], entry['path']) for entry in fleet['cw-001'].request_log()] == [
-        ('GET', '/api/system/info'), ('PUT', '/api/system/licensefile')]
+    assert result['license'] == {'name': 'Connectware Production', 'id': 'lic-new-2027', 'account': 'acme-plant',
+                                 'license_class': 'Production', 'expiration': iso_date(400), 'valid': True,
+                                 'days_left': result['license']['days_left']}
+    assert result['license']['days_left'] in expected_days_left(400, first)
+    assert result['file_identity'] == {'id': 'lic-new-2027', 'expiration': iso_date(400), 'account': 'acme-plant',
+                                       'license_class': 'Production', 'name': None}
+    assert result['unknown'] == []
+    assert requests_of(fleet) == [INFO, PUT] + read_back(api_shapes)
 
     fleet['cw-001'].clear_requests()
     second = run_playbook(workdir, play([license_task(content=content)]), inventory, verbosity=4)
     assert second.rc == 0, second
     assert second.task('license')['status'] == 'ok'
     assert second.result('license')['uploaded'] is False
-    assert [(entry['method'], entry['path']) for entry in fleet['cw-001'].request_log()] == [('GET', '/api/system/info')]
+    assert second.result('license')['license']['id'] == 'lic-new-2027'
+    assert second.result('license')['license']['expiration'] == iso_date(400)
+    assert requests_of(fleet) == [INFO]
     for run in (first, second):
         assert_no_secrets(run, secrets_of(fleet, content), fleet)
 
 
-def test_login_budget_and_force(fleet, workdir):
+@pytest.mark.parametrize('api_shapes', API_SHAPES)
+def test_login_budget_and_force(fleet, workdir, api_shapes):
     content = new_license()
-    fleet['cw-001'].update_state({'license': {'file': {'id': 'lic-new-2027',
-                                                       'expiration': new_license_expiration(400)}}})
+    fleet['cw-001'].update_state({'license': {'name': 'Connectware Production', 'file': {
+        'id': 'lic-new-2027', 'associatedAccount': 'acme-plant', 'connectwareLicenseClass': 'Production',
+        'expiration': iso_date(400)}}})
     args = {'url': '{{ connectware_url }}', 'username': 'ops', 'password': PASSWORD, 'ca_path': '{{ connectware_ca_path }}',
             'content': content}
     run = run_playbook(workdir, play([
@@ -81,54 +115,139 @@ def test_login_budget_and_force(fleet, workdir):
     assert run.rc == 0, run
     assert run.task('unchanged')['status'] == 'ok'
     forced = run.result('forced')
+    # Accepted, and nothing Connectware reports changed: not a change.
     assert forced['uploaded'] is True and forced['changed'] is False
-    paths = [(entry['method'], entry['path']) for entry in fleet['cw-001'].request_log()]
-    assert paths == [('POST', '/api/login'), ('GET', '/api/system/info'),
-                     ('POST', '/api/login'), ('GET', '/api/system/info'), ('PUT', '/api/system/licensefile')]
+    assert forced['license'] == forced['previous_license'] and forced['license']['valid'] is True
+    assert requests_of(fleet) == [LOGIN, INFO, LOGIN, INFO, PUT] + read_back(api_shapes)
     assert_no_secrets(run, secrets_of(fleet, content), fleet)
 
 
-def new_license_expiration(days):
-    import datetime
-    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
-
-
 def test_check_mode_and_diff(fleet, workdir):
-    content = new_license()
-    run = run_playbook(workdir, play([license_task(content=content)]), write_inventory(workdir, fleet),
-                       check=True, diff=True, verbosity=4)
+    # What a new user's JWT reveals: id, expiration, account and class, but not Connectware's name for it.
+    content = new_license(account='acme', license_class='Production')
+    inventory = write_inventory(workdir, fleet)
+    run = run_playbook(workdir, play([license_task(content=content)]), inventory, check=True, diff=True, verbosity=4)
     assert run.rc == 0, run
     result = run.result('license')
     assert run.task('license')['status'] == 'changed'
     assert result['uploaded'] is False
     assert puts(fleet) == 0
+    assert result['license'] == {'name': None, 'id': 'lic-new-2027', 'account': 'acme', 'license_class': 'Production',
+                                 'expiration': iso_date(400), 'valid': None,
+                                 'days_left': result['license']['days_left']}
+    assert result['license']['days_left'] in expected_days_left(400, run)
+    assert result['unknown'] == ['name', 'valid']
     assert result['diff']['before']['id'] == 'lic-cw-001'
-    assert result['diff']['after']['id'] == 'lic-new-2027'
+    assert result['diff']['after'] == dict(result['license'], name=UNKNOWN, valid=UNKNOWN)
     assert '"id": "lic-cw-001"' in run.stdout and '"id": "lic-new-2027"' in run.stdout
+    assert '"account": "acme"' in run.stdout and '"name": "%s"' % UNKNOWN in run.stdout
+    # Never a wipe that will not happen.
+    assert '"account": null' not in run.stdout and '"license_class": null' not in run.stdout
     assert_no_secrets(run, secrets_of(fleet, content), fleet)
 
+    # The real run installs what check mode predicted, and tells what it could not.
+    real = run_playbook(workdir, play([license_task(content=content)]), inventory, diff=True, verbosity=4)
+    assert real.rc == 0, real
+    installed = real.result('license')['license']
+    for field in ('id', 'account', 'license_class', 'expiration'):
+        assert installed[field] == result['license'][field]
+    assert installed['days_left'] in expected_days_left(400, real)
+    assert installed['name'] == 'Connectware Production' and installed['valid'] is True
+    assert real.result('license')['unknown'] == []
+    assert_no_secrets(real, secrets_of(fleet, content), fleet)
 
-def test_opaque_file(fleet, workdir):
+
+def test_check_mode_with_the_name_in_the_file_knows_it(fleet, workdir):
+    content = new_license('lic-named', days=500, name='Connectware Plant Floor', use_standard_claims=True)
+    run = run_playbook(workdir, play([license_task(content=content)]), write_inventory(workdir, fleet), check=True,
+                       diff=True)
+    assert run.rc == 0, run
+    result = run.result('license')
+    assert result['unknown'] == ['valid']
+    assert result['license']['name'] == 'Connectware Plant Floor' and result['license']['expiration'] == iso_date(500)
+    assert result['license']['account'] == 'acme-plant' and result['license']['license_class'] == 'Production'
+    assert puts(fleet) == 0
+
+
+@pytest.mark.parametrize('api_shapes', API_SHAPES)
+def test_opaque_file(fleet, workdir, api_shapes):
     inventory = write_inventory(workdir, fleet)
-    check = run_playbook(workdir, play([license_task(content=OPAQUE)]), inventory, check=True, verbosity=4)
+    check = run_playbook(workdir, play([license_task(content=OPAQUE)]), inventory, check=True, diff=True, verbosity=4)
     assert check.rc == 0, check
     assert check.task('license')['status'] == 'changed'
     assert any('cannot tell whether it is installed' in warning for warning in check.result('license')['warnings'])
+    assert check.result('license')['unknown'] == ['name', 'id', 'account', 'license_class', 'expiration', 'valid',
+                                                  'days_left']
+    assert set(check.result('license')['diff']['after'].values()) == {UNKNOWN}
     assert puts(fleet) == 0
 
+    fleet['cw-001'].clear_requests()
     first = run_playbook(workdir, play([license_task(content=OPAQUE + '\n\n')]), inventory, verbosity=4)
     assert first.rc == 0, first
     assert first.task('license')['status'] == 'changed'
     assert first.result('license')['license']['id'] == 'lic-opaque-1'
+    assert first.result('license')['license']['valid'] is True
     assert first.result('license')['file_identity'] is None
+    assert requests_of(fleet) == [INFO, PUT] + read_back(api_shapes)
 
+    fleet['cw-001'].clear_requests()
     second = run_playbook(workdir, play([license_task(content=OPAQUE)]), inventory, diff=True, verbosity=4)
     assert second.rc == 0, second
     assert second.task('license')['status'] == 'ok'
     assert second.result('license')['uploaded'] is True
-    assert puts(fleet) == 2
+    assert second.result('license')['license']['id'] == 'lic-opaque-1'
+    assert requests_of(fleet) == [INFO, PUT] + read_back(api_shapes)
     for run in (check, first, second):
         assert_no_secrets(run, secrets_of(fleet, OPAQUE), fleet)
+
+
+@pytest.mark.parametrize('api_shapes', API_SHAPES)
+def test_downgrade_is_refused_before_any_upload(fleet, workdir, api_shapes):
+    installed = fleet['cw-001'].state['license']['file']
+    stale = new_license('lic-stale', days=200)
+    run = run_playbook(workdir, play([
+        dict(license_task('check', content=stale), ignore_errors=True, check_mode=True),
+        dict(license_task('refused', content=stale), ignore_errors=True),
+        dict(license_task('refused even forced', content=stale, force=True), ignore_errors=True),
+    ]), write_inventory(workdir, fleet), verbosity=4)
+    message = ('The license file holds license lic-stale, which expires on %s, earlier than the installed license '
+               '%s, which expires on %s: nothing was uploaded. Set allow_downgrade=true to install it anyway, or give '
+               'a license file that runs longer' % (iso_date(200), installed['id'], installed['expiration']))
+    for name in ('check', 'refused', 'refused even forced'):
+        entry = run.task(name)
+        assert entry['status'] == 'ignored'
+        assert entry['result']['msg'] == message
+        assert entry['result']['changed'] is False and entry['result']['uploaded'] is False
+        assert entry['result']['license']['id'] == installed['id']
+    assert requests_of(fleet) == [INFO, INFO, INFO]
+
+    fleet['cw-001'].clear_requests()
+    allowed = run_playbook(workdir, play([license_task(content=stale, allow_downgrade=True)]),
+                           write_inventory(workdir, fleet), verbosity=4)
+    assert allowed.rc == 0, allowed
+    assert allowed.task('license')['status'] == 'changed'
+    assert allowed.result('license')['license']['id'] == 'lic-stale'
+    assert allowed.result('license')['license']['expiration'] == iso_date(200)
+    assert requests_of(fleet) == [INFO, PUT] + read_back(api_shapes)
+    for each in (run, allowed):
+        assert_no_secrets(each, secrets_of(fleet, stale), fleet)
+
+
+def test_downgrade_rule_spares_invalid_installed_and_opaque_files(make_fleet, workdir):
+    fleet = make_fleet([{'revoked_license_ids': ['lic-cw-001']},
+                        {'opaque_licenses': {OPAQUE: {'name': 'Connectware Opaque', 'file': {
+                            'id': 'lic-opaque-short', 'expiration': iso_date(20)}}}}])
+    stale = new_license('lic-stale', days=200)
+    run = run_playbook(workdir, play([license_task(content=stale)], hosts='cw-001') +
+                       play([license_task(content=OPAQUE)], hosts='cw-002'), write_inventory(workdir, fleet))
+    # Replacing a license Connectware calls invalid is no downgrade.
+    assert run.task('license', 'cw-001')['status'] == 'changed'
+    assert run.result('license', 'cw-001')['license']['id'] == 'lic-stale'
+    # An opaque file's expiration is unknown before the upload: it is not refused.
+    assert run.task('license', 'cw-002')['status'] == 'changed'
+    assert run.result('license', 'cw-002')['license']['id'] == 'lic-opaque-short'
+    assert run.result('license', 'cw-002')['previous_license']['expiration'] == iso_date(365)
+    assert fleet['cw-001'].count(*PUT) == 1 and fleet['cw-002'].count(*PUT) == 1
 
 
 def test_vault_encrypted_src(fleet, workdir, tmp_path):
@@ -199,33 +318,43 @@ def test_server_rejects_the_file(fleet, workdir):
     assert_no_secrets(run, secrets_of(fleet, content), fleet)
 
 
-def test_min_days_left_and_expired(fleet, workdir):
+def days_left_messages(template, days, run):
+    """The message ``template`` % days_left, for each days_left a run may have seen (see expected_days_left)."""
+    return set(template % left for left in expected_days_left(days, run))
+
+
+@pytest.mark.parametrize('api_shapes', API_SHAPES)
+def test_min_days_left_and_expired(fleet, workdir, api_shapes):
     short = new_license('lic-short', days=5)
     expired = new_license('lic-expired', days=-2)
     run = run_playbook(workdir, play([
-        dict(license_task('too short', content=short, min_days_left=14), ignore_errors=True),
-        dict(license_task('expired', content=expired), ignore_errors=True),
+        # Both run out before the installed license, so they are downgrades: allowed here to see the verdicts
+        # on what Connectware installed.
+        dict(license_task('too short', content=short, min_days_left=14, allow_downgrade=True), ignore_errors=True),
+        dict(license_task('expired', content=expired, allow_downgrade=True), ignore_errors=True),
         dict(license_task('check only', content=short, min_days_left=14), ignore_errors=True, check_mode=True),
         dict(license_task('check ok', content=new_license('lic-long', days=90), min_days_left=14), check_mode=True),
     ]), write_inventory(workdir, fleet), verbosity=4)
     too_short = run.task('too short')
     assert too_short['status'] == 'ignored'
-    expiration = new_license_expiration(5)
-    assert too_short['result']['msg'] == ('Connectware accepted the license file but reports license lic-short '
-                                          '(expires %s), 5 days left, fewer than min_days_left=14: install a license '
-                                          'that runs longer' % expiration)
+    expiration = iso_date(5)
+    assert too_short['result']['msg'] in days_left_messages(
+        'Connectware accepted the license file but reports license lic-short (expires %s), %%d days left, fewer than '
+        'min_days_left=14: install a license that runs longer' % expiration, 5, run)
     assert too_short['result']['changed'] is True and too_short['result']['uploaded'] is True
+    assert too_short['result']['license']['id'] == 'lic-short' and too_short['result']['license']['valid'] is True
     expired_entry = run.task('expired')
-    assert expired_entry['result']['msg'].startswith('Connectware accepted the license file but reports license '
-                                                     'lic-expired (expires %s) expired' % new_license_expiration(-2))
+    assert expired_entry['result']['msg'] == ('Connectware accepted the license file but reports license lic-expired '
+                                              '(expires %s) expired: install a valid license file' % iso_date(-2))
     assert expired_entry['result']['previous_license']['id'] == 'lic-short'
+    assert expired_entry['result']['license']['valid'] is False
     check_only = run.task('check only')
     assert check_only['status'] == 'ignored'
-    assert check_only['result']['msg'] == ('Check mode: the license file is license lic-short (expires %s), 5 days '
-                                           'left, fewer than min_days_left=14: install a license that runs longer'
-                                           % expiration)
+    assert check_only['result']['msg'] in days_left_messages(
+        'Check mode: the license file is license lic-short (expires %s), %%d days left, fewer than min_days_left=14: '
+        'install a license that runs longer' % expiration, 5, run)
     assert run.task('check ok')['status'] == 'changed'
-    assert fleet['cw-001'].count('PUT', '/api/system/licensefile') == 2
+    assert requests_of(fleet) == ([INFO, PUT] + read_back(api_shapes)) * 2 + [INFO, INFO]
     assert_no_secrets(run, secrets_of(fleet, short, expired), fleet)
 
 
@@ -238,18 +367,21 @@ def test_installed_license_too_short_without_upload(make_fleet, workdir):
                        verbosity=4)
     entry = run.task('license')
     assert entry['status'] == 'failed'
-    assert entry['result']['msg'].startswith('Connectware reports license lic-cw-001 (expires ')
-    assert '10 days left, fewer than min_days_left=30' in entry['result']['msg']
+    assert entry['result']['msg'] in days_left_messages(
+        'Connectware reports license lic-cw-001 (expires %s), %%d days left, fewer than min_days_left=30: install a '
+        'license that runs longer' % instance.state['license']['file']['expiration'], 10, run)
     assert entry['result']['changed'] is False
     assert instance.count('PUT', '/api/system/licensefile') == 0
     assert_no_secrets(run, secrets_of(fleet, current), fleet)
 
 
-def test_refreshed(make_fleet, workdir):
+@pytest.mark.parametrize('api_shapes', API_SHAPES)
+def test_refreshed(make_fleet, workdir, api_shapes):
     portal = {'name': 'Connectware Production', 'file': {
         'id': 'lic-portal-2', 'associatedAccount': 'acme-plant', 'connectwareLicenseClass': 'Production',
-        'expiration': new_license_expiration(200)}}
-    fleet = make_fleet([{'portal_license': portal}, {'preset': 'offline'}])
+        'expiration': iso_date(200)}}
+    fleet = make_fleet([{'portal_license': portal, 'api_shapes': api_shapes},
+                        {'preset': 'offline', 'api_shapes': api_shapes}])
     inventory = write_inventory(workdir, fleet)
     run = run_playbook(workdir, play([
         dict(license_task('refresh', state='refreshed'), ignore_errors=True),
@@ -257,16 +389,26 @@ def test_refreshed(make_fleet, workdir):
     ]), inventory, verbosity=4)
     first = run.task('refresh', 'cw-001')
     assert first['status'] == 'changed' and first['result']['license']['id'] == 'lic-portal-2'
+    assert first['result']['license']['valid'] is True and first['result']['previous_license']['id'] == 'lic-cw-001'
     assert first['result']['refreshed'] is True
-    assert run.task('refresh again', 'cw-001')['status'] == 'ok'
+    again = run.task('refresh again', 'cw-001')
+    assert again['status'] == 'ok' and again['result']['refreshed'] is True
+    assert again['result']['license'] == first['result']['license']
     offline = run.task('refresh', 'cw-002')
     assert offline['status'] == 'ignored'
     assert 'answered HTTP 400 for GET /api/system/refresh: License refresh failed: Cybus portal not reachable' \
         in offline['result']['msg']
     assert 'preflight cybusPortal' in offline['result']['msg']
-    check = run_playbook(workdir, play([license_task('refresh', state='refreshed')]), inventory, check=True)
-    assert check.task('refresh', 'cw-001')['status'] == 'ok'
-    assert fleet['cw-001'].count('GET', '/api/system/refresh') == 2
+    assert offline['result']['previous_license']['id'] == 'lic-cw-002' and offline['result']['changed'] is False
+    assert requests_of(fleet) == ([INFO, REFRESH] + read_back(api_shapes)) * 2
+
+    fleet['cw-001'].clear_requests()
+    check = run_playbook(workdir, play([license_task('refresh', state='refreshed')]), inventory, check=True, diff=True)
+    entry = check.task('refresh', 'cw-001')
+    assert entry['status'] == 'ok' and entry['result']['refreshed'] is False
+    assert entry['result']['unknown'] == ['name', 'id', 'account', 'license_class', 'expiration', 'valid', 'days_left']
+    assert set(entry['result']['diff']['after'].values()) == {'(unknown until Connectware asks the Cybus portal)'}
+    assert requests_of(fleet) == [INFO]
     assert_no_secrets(run, secrets_of(fleet), fleet)
 
 

@@ -109,7 +109,12 @@ def info(expiration, valid=True, license_id='lic-1'):
     ('2026-11-20', False, 30, ['license lic-1 expired on 2026-11-20']),
     ('2027-11-29', False, 0, ['license lic-1 is invalid']),
     (None, True, 0, []),
-    (None, True, 7, ['license lic-1 has no expiration date to check against the minimum of 7 days']),
+    (None, True, 7, []),                                                       # perpetual: never runs out
+    ('', True, 10000, []),                                                     # empty is no expiration either
+    (None, False, 7, ['license lic-1 is invalid']),                            # not valid: no perpetual pass
+    ('next year', True, 0, []),                                                # valid, no minimum to check
+    ('next year', True, 7, ["license lic-1 has an expiration Connectware reports as 'next year', which is not a "
+                            "date, so the minimum of 7 days cannot be checked"]),
 ])
 def test_license_rule(expiration, valid, min_days, failures):
     details, found = judge_license(info(expiration, valid), min_days, today=TODAY)
@@ -119,6 +124,17 @@ def test_license_rule(expiration, valid, min_days, failures):
 
 def test_license_missing_entirely():
     assert judge_license({}, 0, today=TODAY)[1] == ['license is invalid']
+
+
+def test_license_without_valid_flag_and_expiration_is_not_perpetual():
+    answer = {'license': {'name': 'L', 'file': {'id': 'lic-1'}}}
+    assert judge_license(answer, 7, today=TODAY)[1] == ['license lic-1 is invalid']
+
+
+def test_unreadable_expiration_is_cut_in_the_message():
+    details, found = judge_license(info('x' * 500), 1, today=TODAY)
+    assert len(found) == 1 and 'x' * 36 + '...' in found[0] and 'x' * 41 not in found[0]
+    assert details['license']['days_left'] is None
 
 
 def preflight(**statuses):
