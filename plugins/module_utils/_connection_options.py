@@ -34,6 +34,7 @@ def connection_argument_spec():
         client_key=dict(type='path'),
         timeout=dict(type='float', default=30.0),
         retries=dict(type='int', default=3),
+        use_proxy=dict(type='bool', default=True),
     )
 
 
@@ -87,4 +88,4 @@ def client_kwargs(params):
     """ConnectwareClient keyword arguments from validated module parameters."""
     return dict((name, params.get(name)) for name in (
         'url', 'token', 'username', 'password', 'validate_certs', 'ca_path', 'client_cert', 'client_key',
-        'timeout', 'retries'))
+        'timeout', 'retries', 'use_proxy'))

@@ -8,6 +8,9 @@
 FOR INTERNAL COLLECTION USE ONLY.  A module builds a ConnectwareModule, does its
 work with ``.client`` and hands a runner to ``execute``, which turns every
 ConnectwareError into fail_json, in this one place.
+
+Whatever way a module ends (exit_json or fail_json), its result carries ``api_retries``
+and, when requests had to be sent again, one warning saying how many and why.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,12 +24,39 @@ from ansible_collections.iiot.connectware.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     format_failure,
+    is_finite_number,
+    url_userinfo_secret,
 )
 from ansible_collections.iiot.connectware.plugins.module_utils._connection_options import (
     client_kwargs,
     module_kwargs,
     resolve_credentials,
 )
+
+# The result key that counts the requests sent again in this task.
+RETRIES_RESULT_KEY = 'api_retries'
+
+
+class _ReportingModule(AnsibleModule):
+    """An AnsibleModule that lets the glue complete every result before it leaves."""
+
+    before_exit = None
+
+    def exit_json(self, **kwargs):
+        if self.before_exit is not None:
+            self.before_exit(kwargs)
+        super(_ReportingModule, self).exit_json(**kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        if self.before_exit is not None:
+            self.before_exit(kwargs)
+        super(_ReportingModule, self).fail_json(msg, **kwargs)
+
+
+def non_finite_float_options(argument_spec, params):
+    """Names (and values) of the float options set to nan or an infinity."""
+    return [(name, params[name]) for name, spec in argument_spec.items()
+            if spec.get('type') == 'float' and params.get(name) is not None and not is_finite_number(params[name])]
 
 
 class ConnectwareModule(object):
@@ -37,16 +67,28 @@ class ConnectwareModule(object):
     """
 
     def __init__(self, argument_spec=None, **kwargs):
-        self.module = AnsibleModule(**module_kwargs(argument_spec, **kwargs))
+        self.client = None
+        self._reported = False
+        self.module = _ReportingModule(**module_kwargs(argument_spec, **kwargs))
+        self.module.before_exit = self._complete_result
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        # Credentials written into the url are refused, and never shown (not even in the invocation).
+        userinfo = url_userinfo_secret(self.params.get('url'))
+        if userinfo:
+            self.module.no_log_values.add(userinfo)
+        # nan and inf pass Ansible's float check; no option of this collection means them.
+        for name, value in non_finite_float_options(self.module.argument_spec, self.params):
+            self.module.fail_json(msg='%s must be a finite number (got %s): give a number such as 30' % (name, value))
         for secret in resolve_credentials(self.params):
             self.module.no_log_values.add(secret)
         try:
             self.client = ConnectwareClient(on_secret=self.module.no_log_values.add, **client_kwargs(self.params))
         except ConnectwareError as error:
             self.fail(error)
+        for message in self.client.security_warnings():
+            self.warn(message)
 
     @property
     def check_mode(self):
@@ -70,6 +112,16 @@ class ConnectwareModule(object):
 
     def warn(self, message):
         self.module.warn(message)
+
+    def _complete_result(self, result):
+        """Add the retry count (and, once, the warning about retries) to the result that leaves."""
+        if self.client is None:
+            return
+        result.setdefault(RETRIES_RESULT_KEY, self.client.retry_count)
+        summary = self.client.retry_summary()
+        if summary and not self._reported:
+            self._reported = True
+            self.warn(summary)
 
 
 def execute(connectware_module, runner):

@@ -23,10 +23,27 @@ from ansible_collections.iiot.connectware.plugins.module_utils._client import (
 
 
 class FakeResponse(object):
-    def __init__(self, status=200, body='{}', headers=None):
+    """A streamed answer: ``body`` (text or bytes) in chunks, or ``chunks`` as given (an exception raises there)."""
+
+    def __init__(self, status=200, body='{}', headers=None, chunks=None):
         self.status_code = status
-        self.text = body
+        self.body = body.encode('utf-8') if isinstance(body, str) else body
+        self.chunks = chunks
         self.headers = headers or {'Content-Type': 'application/json'}
+        self.closed = False
+
+    def iter_content(self, chunk_size=1):
+        if self.chunks is not None:
+            for chunk in self.chunks:
+                if isinstance(chunk, Exception):
+                    raise chunk
+                yield chunk() if callable(chunk) else chunk
+            return
+        for start in range(0, len(self.body), chunk_size):
+            yield self.body[start:start + chunk_size]
+
+    def close(self):
+        self.closed = True
 
 
 class FakeSession(object):
@@ -121,11 +138,19 @@ def test_invalid_options_fail_before_any_request(kwargs, words):
 
 # -- authentication ----------------------------------------------------------------
 
+def authorization_of(call):
+    """The Authorization header the request of ``call`` carries once requests applied its auth."""
+    prepared = requests.Request(call['method'], call['url'], headers=call['headers']).prepare()
+    prepared.prepare_auth(call['auth'])
+    return prepared.headers.get('Authorization')
+
+
 def test_token_is_sent_as_bearer_header_and_never_in_the_query():
     client = make_client(FakeResponse(body='{}'))
     client.get('/api/system/metrics', params={'hourly': 'true'})
     call = client._session.calls[0]
-    assert call['headers'] == {'Authorization': 'Bearer secret-token'}
+    assert authorization_of(call) == 'Bearer secret-token'
+    assert 'secret-token' not in repr(call['auth'])
     assert 'secret-token' not in call['url']
     assert call['params'] == {'hourly': 'true'}
     assert 'secret-token' not in repr(call['params'])
@@ -142,8 +167,8 @@ def test_login_runs_once_and_its_token_is_used_and_reported_as_secret():
     assert methods == [('POST', 'https://cw.example/api/login'), ('GET', 'https://cw.example/api/system/info'),
                        ('GET', 'https://cw.example/api/system/health')]
     assert session.calls[0]['json'] == {'username': 'admin', 'password': 'pw'}
-    assert session.calls[0]['headers'] == {}
-    assert session.calls[1]['headers'] == {'Authorization': 'Bearer jwt-from-login'}
+    assert authorization_of(session.calls[0]) is None
+    assert authorization_of(session.calls[1]) == 'Bearer jwt-from-login'
     assert learned == ['jwt-from-login']
 
 
@@ -204,12 +229,15 @@ def test_401_with_token_names_the_token_option():
 
 
 def test_401_after_login_names_the_user():
-    client = make_client(FakeResponse(body='{"token": "jwt-token-value"}'), FakeResponse(401, '{}'), token=None,
+    # Rejected again after logging in again: the second 401 is the answer.
+    client = make_client(FakeResponse(body='{"token": "jwt-token-value"}'), FakeResponse(401, '{}'),
+                         FakeResponse(body='{"token": "jwt-token-value-2"}'), FakeResponse(401, '{}'), token=None,
                          username='ops', password='ops-password')
     with pytest.raises(ConnectwareError) as caught:
         client.get('/api/system/info')
     assert "the login of user 'ops'" in caught.value.message
     assert 'user is active' in caught.value.message
+    assert [call['method'] for call in client._session.calls] == ['POST', 'GET', 'POST', 'GET']
 
 
 @pytest.mark.parametrize('method, access', [('GET', 'read'), ('PUT', 'write')])
@@ -259,8 +287,25 @@ def test_non_json_answer_says_so():
     assert len(client._session.calls) == 1
 
 
-def test_empty_body_is_none():
-    assert make_client(FakeResponse(200, '')).get('/api/system/info') is None
+@pytest.mark.parametrize('body', ['', '  \n '])
+def test_empty_body_where_json_is_expected_is_an_invalid_answer(body):
+    client = make_client(FakeResponse(200, body))
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert 'answered GET /api/system/info with HTTP 200 and an empty body where JSON was expected' in caught.value.message
+    assert caught.value.kind == 'invalid_response'
+    assert len(client._session.calls) == 1
+
+
+def test_empty_body_is_none_where_the_endpoint_may_answer_without_content():
+    assert make_client(FakeResponse(200, '')).put('/api/services/x', {}, allow_empty=True) is None
+    assert make_client(FakeResponse(202, '')).request('PUT', '/api/services/x', body={}, allow_empty=True) is None
+    # Content where content may be missing is still JSON.
+    assert make_client(FakeResponse(200, '{"a": 1}')).get('/api/x', allow_empty=True) == {'a': 1}
+
+
+def test_204_is_none():
+    assert make_client(FakeResponse(204, '')).post('/api/validate/service', {'commissioningFile': 'eA=='}) is None
 
 
 def test_secrets_are_redacted_from_messages_and_bodies():
@@ -360,8 +405,9 @@ def test_timeout_is_retried_then_reported():
     client = make_client(requests.exceptions.ReadTimeout('read timed out'), retries=1, timeout=2.5)
     with pytest.raises(ConnectwareError) as caught:
         client.get('/api/system/health')
-    assert 'no answer from Connectware at https://cw.example:4443 within timeout=2.5s for GET /api/system/health ' \
-           'after 2 attempt(s)' in caught.value.message
+    assert 'no complete answer from Connectware at https://cw.example:4443 within timeout=2.5s for GET ' \
+           '/api/system/health after 2 attempt(s) (timeout bounds each attempt: connecting, the headers and the ' \
+           'whole body)' in caught.value.message
     assert caught.value.kind == 'timeout'
     assert client._session.calls[0]['timeout'] == 2.5
     assert len(client._session.calls) == 2
@@ -416,12 +462,21 @@ def test_tls_hostname_mismatch_is_named():
 @pytest.mark.parametrize('kwargs, verify, cert', [
     (dict(), True, None),
     (dict(validate_certs=False), False, None),
-    (dict(ca_path='/etc/cybus_ca.crt'), '/etc/cybus_ca.crt', None),
-    (dict(validate_certs=False, ca_path='/etc/cybus_ca.crt'), False, None),
-    (dict(client_cert='/c.pem'), True, '/c.pem'),
-    (dict(client_cert='/c.pem', client_key='/k.pem'), True, ('/c.pem', '/k.pem')),
+    (dict(ca_path='{tmp}/cybus_ca.crt'), '{tmp}/cybus_ca.crt', None),
+    (dict(validate_certs=False, ca_path='{tmp}/cybus_ca.crt'), False, None),
+    (dict(client_cert='{tmp}/c.pem'), True, '{tmp}/c.pem'),
+    (dict(client_cert='{tmp}/c.pem', client_key='{tmp}/k.pem'), True, ('{tmp}/c.pem', '{tmp}/k.pem')),
 ])
-def test_tls_options_reach_requests(kwargs, verify, cert):
+def test_tls_options_reach_requests(kwargs, verify, cert, tmp_path):
+    for name in ('cybus_ca.crt', 'c.pem', 'k.pem'):
+        (tmp_path / name).write_text('PEM')
+
+    def real(value):
+        if isinstance(value, tuple):
+            return tuple(real(item) for item in value)
+        return value.format(tmp=tmp_path) if isinstance(value, str) else value
+
+    kwargs, verify, cert = dict((key, real(value)) for key, value in kwargs.items()), real(verify), real(cert)
     client = make_client(FakeResponse(200, '{}'), **kwargs)
     client.get('/api/system/info')
     assert client._session.calls[0]['verify'] == verify
