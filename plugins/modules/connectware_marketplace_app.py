@@ -19,10 +19,19 @@ description:
     (C(GET /api/marketplace/apps)) is read only when the app is given by O(name). Where the meta endpoint does
     not serve (an HTTP 400, 404 or 405 answer), C(GET /api/marketplace/app) is used and the version comes
     from the listing.
-  - Writing is idempotent by content and atomic; an existing file is never truncated when something fails.
-  - A commissioning file that is not valid YAML is still returned and written (it is the vendor's file), with
-    a warning naming the parse error (when PyYAML is available where the module runs). Connectware's own tags
-    such as C(!ref) and C(!sub) are valid.
+  - Writing is idempotent by content and atomic (a temporary file in the same folder, renamed over the target);
+    an existing file is never truncated or half written when something fails.
+  - O(dest) is checked before any request; see O(dest) for what is checked and what is refused.
+  - Connectware documents the commissioning file only as text. It is usually YAML text and is taken as it is;
+    when it is a YAML string that is, strictly, base64 of a YAML mapping (standard alphabet, padded, UTF-8
+    inside; line breaks ignored), the decoded file is returned and written instead, and RV(encoding) says
+    V(base64). The same holds for the answers of both the meta and the content endpoint.
+  - A commissioning file that is not valid YAML, or valid YAML but not a mapping, is still returned and written
+    (it is the vendor's file), with a warning naming the problem (when PyYAML is available where the module
+    runs). Connectware's own tags such as C(!ref) and C(!sub) are valid.
+  - The commissioning file is untrusted input. It is read with a safe YAML loader (no object construction;
+    an alias is a reference, never a copy, so alias bombs cost nothing), and refused with a clear error,
+    nothing written, when it is longer than 8 MiB characters or nests deeper than 100 levels.
 author:
   - iiot.connectware maintainers (@iiot-connectware)
 options:
@@ -45,12 +54,31 @@ options:
     type: str
   dest:
     description:
-      - Where to write the commissioning file. An existing directory gets the app's O(filename) inside it.
-      - Without O(dest) nothing is written.
+      - Where to write the commissioning file, a file path in an existing folder or an existing folder. Without
+        O(dest) nothing is written.
+      - An existing folder gets the app's file name inside it (the C(filename) of the marketplace listing when
+        the app is given by O(name), else O(filename)). That name comes from the server and is made safe
+        first, so the file is always written inside the folder. A name with path components (such as
+        C(../../x.yml) or C(/etc/x.yml)) is reduced to its last component, with a warning. A name that is
+        then still no plain file name is refused, with an error naming the app, before the commissioning
+        file is fetched: empty, only dots or blanks (C(.), C(..)), hidden (a leading dot), control characters
+        (NUL, newline), or longer than 255 bytes. To choose the name yourself, give O(dest) as a file path.
+      - Checked before any request: an empty O(dest), a folder that does not exist or that this user cannot
+        write to, and an O(owner) or O(group) that does not exist on the host that writes the file fail the
+        task. For a new file, the folder is tried (its temporary file created) before the commissioning file
+        is fetched. Permission bits do not bind root, so for root some unwritable places (such as C(/proc))
+        are found only then, or, when the file exists, only when it is replaced; the task fails the same
+        way and nothing is written.
+      - O(mode), O(owner) and O(group) are applied to the temporary file before it is renamed, so a value
+        that cannot be applied fails the task with the target untouched.
+      - A symlink at the target path is replaced by a regular file, as M(ansible.builtin.copy) does by default
+        (its O(ansible.builtin.copy#module:follow=false)): what the link points to is never read, compared,
+        shown in a diff or written. The change is reported as C(changed), and with O(backup=true) the link is
+        kept as a link. A symlinked folder given as O(dest) is followed: it is the folder you named.
     type: path
   backup:
     description:
-      - Keep a timestamped copy of O(dest) before replacing it.
+      - Keep a timestamped copy of O(dest) before replacing it (of a symlink: a copy of the link).
     type: bool
     default: false
   return_content:
@@ -122,17 +150,29 @@ meta:
   type: dict
   sample: {version: "1.2.0", updatedAt: "2025-09-28T04:52:24.347Z"}
 content:
-  description: The service commissioning file (YAML text).
+  description: The service commissioning file (YAML text), decoded when Connectware sent it base64-encoded.
   returned: when O(return_content=true)
   type: str
   sample: "description: Reads an OPC UA server...\nmetadata:\n  name: OPC UA to MQTT\n"
+encoding:
+  description:
+    - How Connectware sent the commissioning file. V(text) when taken as sent, V(base64) when it was base64
+      of the file and RV(content), RV(checksum) and the file written are the decoded file.
+  returned: always
+  type: str
+  choices: [text, base64]
+  sample: text
 checksum:
-  description: SHA-1 of the content (as M(ansible.builtin.stat) and M(ansible.builtin.copy) report checksums).
+  description:
+    - SHA-1 of the content as written, after decoding (as M(ansible.builtin.stat) and M(ansible.builtin.copy)
+      report checksums).
   returned: always
   type: str
   sample: 6e2b2c1c9f5f4b8a8d2a0c3b1e7f9d4c2a1b0e9f
 dest:
-  description: The file written (or that would be written in check mode).
+  description:
+    - The file written (or that would be written in check mode). When O(dest) is a folder, the safe file
+      name inside it.
   returned: when O(dest) is set
   type: str
   sample: /srv/connectware/services/opcua-to-mqtt.yml
@@ -143,183 +183,8 @@ backup_file:
   sample: /srv/connectware/services/opcua-to-mqtt.yml.12345.2026-11-29@08:00:00~
 '''
 
-import hashlib
-import os
-import tempfile
-
-try:
-    import yaml
-except ImportError:
-    yaml = None
-    CommissioningFileLoader = None
-else:
-    class CommissioningFileLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-        """SafeLoader that accepts Connectware's own tags (!ref, !sub, !join...) as plain values."""
-
-    def _construct_tagged(loader, tag_suffix, node):  # pylint: disable=unused-argument
-        if isinstance(node, yaml.ScalarNode):
-            return loader.construct_scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node)
-        return loader.construct_mapping(node)
-
-    CommissioningFileLoader.add_multi_constructor('!', _construct_tagged)
-
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
-
-from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
+from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import MarketplaceAppRunner
 from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
-
-APPS_PATH = '/api/marketplace/apps'
-META_PATH = '/api/marketplace/app/meta'
-APP_PATH = '/api/marketplace/app'
-NOT_SERVED = (400, 404, 405)
-
-
-def describe_app(entry):
-    return '%s/%s (%s, version %s)' % (entry.get('directory'), entry.get('filename'), entry.get('name'), entry.get('version'))
-
-
-class MarketplaceApp(object):
-    def __init__(self, connectware):
-        self.connectware = connectware
-        self.module = connectware.module
-        self.client = connectware.client
-        self.params = connectware.params
-
-    def listing(self):
-        """The marketplace listing's app entries; anything else in the answer is left out."""
-        answer = self.client.get(APPS_PATH)
-        return [entry for entry in (answer if isinstance(answer, list) else []) if isinstance(entry, dict)]
-
-    def find_by_name(self):
-        listing = self.listing()
-        name = self.params['name']
-        matches = [entry for entry in listing if entry.get('name') == name]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            self.module.fail_json(msg="name: %d marketplace apps are named '%s': %s. Give directory and filename instead"
-                                      % (len(matches), name, '; '.join(describe_app(entry) for entry in matches)))
-        lowered = name.lower()
-        close = [entry for entry in listing if lowered in str(entry.get('name', '')).lower()]
-        candidates = close or listing
-        self.module.fail_json(msg="name: no marketplace app is named '%s'. %s: %s" % (
-            name, 'Similar names' if close else 'Available apps',
-            '; '.join(describe_app(entry) for entry in candidates[:20]) or 'none'))
-        return None
-
-    def fetch(self, app):
-        """(content, meta) of the app: the meta endpoint, or the content endpoint where meta does not serve."""
-        query = {'directory': app['directory'], 'filename': app['filename']}
-        try:
-            answer = self.client.get(META_PATH, params=query)
-            answer = answer if isinstance(answer, dict) else {}
-            content = (answer.get('content') or {}).get('data') if isinstance(answer.get('content'), dict) else None
-            meta = answer.get('meta') if isinstance(answer.get('meta'), dict) else {}
-        except ConnectwareError as error:
-            if error.status not in NOT_SERVED:
-                raise
-            try:
-                answer = self.client.get(APP_PATH, params=query)
-            except ConnectwareError as second:
-                if second.status in (400, 404):
-                    self.module.fail_json(
-                        msg='Connectware at %s has no marketplace app directory=%s filename=%s (HTTP %s): check directory '
-                            'and filename, or give the app by name' % (self.client.base_url, app['directory'],
-                                                                       app['filename'], second.status),
-                        api_error=second.to_result())
-                raise
-            content = answer.get('data') if isinstance(answer, dict) else None
-            meta = dict(version=app.get('version'), updatedAt=app.get('updatedAt'))
-        if not isinstance(content, str):
-            raise ConnectwareError('Connectware at %s answered GET %s for %s/%s without the commissioning file text'
-                                   % (self.client.base_url, META_PATH, app['directory'], app['filename']),
-                                   kind='invalid_response', method='GET', path=META_PATH)
-        return content, dict(version=meta.get('version'), updatedAt=meta.get('updatedAt'))
-
-    def run(self):
-        params = self.params
-        for option in ('name', 'directory', 'filename', 'version'):
-            if params[option] is not None and not params[option].strip():
-                self.module.fail_json(msg='%s is empty: give the value from the marketplace listing, or leave it out' % option)
-        if params['dest'] is not None and not os.path.isdir(params['dest']):
-            folder = os.path.dirname(params['dest']) or '.'
-            if not os.path.isdir(folder):
-                self.module.fail_json(msg='dest: the folder %s does not exist: create it first' % folder)
-        if params['name'] is not None:
-            app = self.find_by_name()
-        else:
-            app = dict(directory=params['directory'], filename=params['filename'])
-        content, meta = self.fetch(app)
-        if params['version'] is not None and meta['version'] != params['version']:
-            if meta['version'] is None and 'version' not in app:
-                # The meta endpoint did not serve and the listing was not read: read it for the version.
-                listed = [entry for entry in self.listing()
-                          if entry.get('directory') == app['directory'] and entry.get('filename') == app['filename']]
-                meta['version'] = listed[0].get('version') if listed else None
-            if meta['version'] != params['version']:
-                self.module.fail_json(msg='version: marketplace app %s/%s is at version %s, not the expected %s: update '
-                                          'version, or wait for the marketplace' % (app['directory'], app['filename'],
-                                                                                    meta['version'], params['version']),
-                                      app=app, meta=meta)
-        self.warn_if_not_yaml(content)
-        result = dict(changed=False, app=app, meta=meta,
-                      checksum=hashlib.sha1(to_bytes(content, errors='surrogate_or_strict')).hexdigest())
-        if params['return_content']:
-            result['content'] = content
-        if params['dest'] is not None:
-            self.write(content, app, result)
-        return result
-
-    def warn_if_not_yaml(self, content):
-        if yaml is None:
-            return
-        try:
-            yaml.load(content, Loader=CommissioningFileLoader)  # nosec - a SafeLoader subclass
-        except yaml.YAMLError as error:
-            self.connectware.warn('the commissioning file is not valid YAML (%s); it is returned as the marketplace '
-                                  'serves it' % ' '.join(to_native(error).split()))
-
-    def write(self, content, app, result):
-        dest = self.params['dest']
-        if os.path.isdir(dest):
-            dest = os.path.join(dest, app['filename'])
-        result['dest'] = dest
-        new_bytes = to_bytes(content, errors='surrogate_or_strict')
-        old_bytes = None
-        if os.path.exists(dest):
-            if not os.path.isfile(dest):
-                self.module.fail_json(msg='dest: %s exists and is not a regular file' % dest, **result)
-            with open(dest, 'rb') as handle:
-                old_bytes = handle.read()
-        content_changed = old_bytes != new_bytes
-        if self.connectware.diff_mode:
-            result['diff'] = dict(before=to_text(old_bytes or b'', errors='surrogate_or_replace'), after=content,
-                                  before_header=dest if old_bytes is not None else '%s (absent)' % dest,
-                                  after_header=dest)
-        if content_changed and not self.module.check_mode:
-            if self.params['backup'] and old_bytes is not None:
-                result['backup_file'] = self.module.backup_local(dest)
-            self.atomic_write(dest, new_bytes)
-        file_args = self.module.load_file_common_arguments(self.params, path=dest)
-        if self.module.check_mode and old_bytes is None:
-            # Nothing exists yet to compare attributes against.
-            attributes_changed = False
-        else:
-            attributes_changed = self.module.set_fs_attributes_if_different(file_args, False)
-        result['changed'] = content_changed or attributes_changed
-
-    def atomic_write(self, dest, data):
-        folder = os.path.dirname(dest) or '.'
-        handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), dir=folder)
-        try:
-            with os.fdopen(handle, 'wb') as stream:
-                stream.write(data)
-            self.module.atomic_move(temporary, dest)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
 
 
 def main():
@@ -338,7 +203,7 @@ def main():
         required_one_of=[('name', 'directory')],
         add_file_common_args=True,
     )
-    execute(connectware, MarketplaceApp(connectware).run)
+    execute(connectware, MarketplaceAppRunner(connectware).run)
 
 
 if __name__ == '__main__':
