@@ -12,6 +12,7 @@ connection resets per endpoint.
 
 import copy
 import datetime
+import functools
 import json
 import re
 import secrets
@@ -24,6 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from . import services
 from .state import b64url, build_state, decode_license_jwt, today
 
 # Which permission each endpoint needs: (method, path) -> (permission path, access).
@@ -41,6 +43,8 @@ PERMISSIONS = {
     ('GET', '/api/marketplace/app'): ('/api/marketplace/app', 'read'),
     ('GET', '/api/marketplace/app/meta'): ('/api/marketplace/app/meta', 'read'),
 }
+# The Services API (services.py); a path with a service id is matched by its template, /api/services/+.
+PERMISSIONS.update(services.PERMISSIONS)
 ENDPOINTS = sorted(set(path for _method, path in PERMISSIONS)) + ['/api/login']
 
 
@@ -425,16 +429,20 @@ class Handler(BaseHTTPRequestHandler):
             ('GET', '/api/marketplace/app'): self._app,
             ('GET', '/api/marketplace/app/meta'): self._app_meta,
         }
-        known_paths = set(known_path for _method, known_path in routes)
-        if path not in known_paths:
+        template, handlers = path, dict((known_method, handler) for (known_method, known_path), handler in routes.items()
+                                        if known_path == path)
+        if not handlers:
+            template, handlers = services.match(path) or (path, {})
+            handlers = dict((known_method, functools.partial(handler, self)) for known_method, handler in handlers.items())
+        if not handlers:
             return self._send_json(404, {'message': 'Not found: %s' % path})
         user = self._authenticate(query)
         if user is None:
             return self._send_json(401, {'message': 'Unauthorized'})
-        handler = routes.get((method, path))
+        handler = handlers.get(method)
         if handler is None:
             return self._send_json(405, {'message': 'Method not allowed'})
-        if not self._allowed(user, method, path):
+        if not self._allowed(user, method, template):
             return self._send_json(403, {'message': 'Forbidden: missing permission for %s' % path})
         with self.instance.lock:
             return handler(query, raw_body)

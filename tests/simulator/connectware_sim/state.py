@@ -237,6 +237,18 @@ def _offline(state):
                                      'url': state['preflight'][probe]['url']}
 
 
+def _service_deviated(state):
+    # Enabling a service ends deviated: the OPC UA connection of the demo app misses its target.
+    state['service_deviated_resources'] = ['opcuaConnection']
+
+
+def _service_deleting(state):
+    # A deletion of the service opcua-to-mqtt still runs: writes to that id answer 409 three times,
+    # and so do writes after every deletion that finishes.
+    state['service_deletions'] = {'opcua-to-mqtt': 3}
+    state['service_delete_conflicts'] = 3
+
+
 PRESETS = {
     'healthy': [],
     'service_down': [_service_down],
@@ -246,6 +258,8 @@ PRESETS = {
     'license_expired': [_license_expired],
     'license_invalid': [_license_invalid],
     'offline': [_offline],
+    'service_deviated': [_service_deviated],
+    'service_deleting': [_service_deleting],
 }
 
 
