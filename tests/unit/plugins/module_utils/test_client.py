@@ -4,6 +4,7 @@
 """Every branch of the shared Connectware client: URLs, auth, retries, errors, TLS."""
 
 import email.utils
+import os
 import threading
 import time
 
@@ -493,3 +494,391 @@ def test_request_count():
     client = make_client(FakeResponse(503, '{}'), FakeResponse(200, '{}'))
     client.get('/api/system/info')
     assert client.request_count == 2
+
+
+# -- non-finite numbers, files named in options, tokens headers cannot carry ------------------------
+
+@pytest.mark.parametrize('timeout', [float('nan'), float('inf'), float('-inf'), True, 'soon'])
+def test_a_timeout_that_is_no_finite_number_is_refused(timeout):
+    session = FakeSession(FakeResponse())
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareClient(url='https://cw.example', token='t0ken', timeout=timeout, session=session)
+    assert 'timeout must be a finite number of seconds greater than 0' in caught.value.message
+    assert caught.value.kind == 'config' and session.calls == []
+
+
+@pytest.mark.parametrize('token, problem', [
+    ('abc def', 'white space'),
+    ('abc\ndef', 'white space'),
+    ('abc\tdef', 'white space'),
+    ('abc\x00def', 'control characters'),
+    ('abc\x7fdef', 'control characters'),
+    ('abc\u20acdef', 'characters outside Latin-1'),
+    ('abc\U0001f600def', 'characters outside Latin-1'),
+])
+def test_a_token_headers_cannot_carry_is_refused_without_being_shown(token, problem):
+    session = FakeSession(FakeResponse())
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareClient(url='https://cw.example', token=token, session=session)
+    message = caught.value.message
+    assert message.startswith('token contains %s, which an HTTP Authorization header cannot carry' % problem)
+    assert 'abc' not in message and 'def' not in message and 'abc' not in str(caught.value)
+    assert caught.value.kind == 'config' and session.calls == []
+
+
+def test_surrounding_white_space_of_a_token_is_dropped():
+    client = make_client(FakeResponse(body='{}'), token='  secret-token\n')
+    client.get('/api/system/info')
+    assert authorization_of(client._session.calls[0]) == 'Bearer secret-token'
+
+
+@pytest.mark.parametrize('password', ['pass word\nwith lines', 'p\u20ac\U0001f600\x00', 12345, '\udcff-surrogate'])
+def test_any_password_is_sent_in_json_and_never_shown(password):
+    client = make_client(FakeResponse(401, '{"message": "bad password %s"}' % str(password).replace('\n', '\\n')
+                                      .replace('\x00', '\\u0000').encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')),
+                         token=None, username='admin', password=password)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'auth'
+    assert client._session.calls[0]['json'] == {'username': 'admin', 'password': str(password)}
+    assert str(password) not in caught.value.message
+
+
+def test_a_login_token_headers_cannot_carry_is_an_invalid_answer():
+    client = make_client(FakeResponse(body='{"token": "two words"}'), token=None, username='u', password='p')
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'invalid_response'
+    assert 'a token that contains white space' in caught.value.message
+    assert 'two words' not in caught.value.message
+
+
+@pytest.mark.parametrize('option', ['ca_path', 'client_cert', 'client_key'])
+def test_a_file_option_that_does_not_exist_is_a_config_error(option, tmp_path):
+    (tmp_path / 'cert.pem').write_text('PEM')
+    options = dict(client_cert=str(tmp_path / 'cert.pem'))
+    options[option] = str(tmp_path / 'missing.pem')
+    session = FakeSession(FakeResponse())
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareClient(url='https://cw.example', token='t0ken', session=session, **options)
+    assert caught.value.message.startswith('%s: %s does not exist' % (option, tmp_path / 'missing.pem'))
+    assert caught.value.kind == 'config' and session.calls == []
+
+
+def test_a_file_option_that_is_a_directory_is_a_config_error(tmp_path):
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareClient(url='https://cw.example', token='t0ken', client_cert=str(tmp_path), session=FakeSession())
+    assert caught.value.message.startswith('client_cert: %s is a directory, not a file' % tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root reads every file')
+def test_a_file_option_that_cannot_be_read_is_a_config_error(tmp_path):
+    path = tmp_path / 'ca.pem'
+    path.write_text('PEM')
+    path.chmod(0)
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareClient(url='https://cw.example', token='t0ken', ca_path=str(path), session=FakeSession())
+    assert caught.value.message.startswith('ca_path: cannot read %s' % path)
+
+
+def test_ca_path_may_be_a_directory_and_is_not_checked_when_unused(tmp_path):
+    make_client(FakeResponse(), ca_path=str(tmp_path))
+    make_client(FakeResponse(), ca_path=str(tmp_path / 'missing.pem'), validate_certs=False)
+
+
+@pytest.mark.parametrize('url', [
+    'https://admin:pw-secret@[::1',                 # cannot be parsed
+    'admin:pw-secret@cw.example',                   # no scheme
+    'https://admin:pw-secret@cw example',           # white space
+    'https://admin:pw-secret@cw.example:99999999',  # invalid port
+    'https://admin:pw-secret@cw.example/?a=b',      # query
+    'ftp://admin:pw-secret@cw.example',             # scheme
+    'https://admin:pw/secret@cw.example',           # a slash in the password
+])
+def test_credentials_in_a_url_are_never_echoed(url):
+    with pytest.raises(ConnectwareError) as caught:
+        parse_base_url(url)
+    assert 'secret' not in caught.value.message and 'pw-' not in caught.value.message
+    assert caught.value.kind == 'config'
+
+
+def test_display_url_and_userinfo():
+    assert client_module.display_url('https://u:p@h:1/x') == 'https://********@h:1/x'
+    assert client_module.display_url('u:p@h') == '********@h'
+    assert client_module.display_url('https://h/x') == 'https://h/x'
+    assert client_module.url_userinfo_secret('https://u:p@h') == 'p'
+    assert client_module.url_userinfo_secret('https://h') is None
+    assert client_module.mask_url_credentials("Cannot connect to proxy http://u:p@h:3 ('x')") == \
+        "Cannot connect to proxy http://********@h:3 ('x')"
+
+
+# -- secrets in a server's words ------------------------------------------------------------------
+
+TOKEN = 'tok-0123456789abcdefghij'
+
+
+@pytest.mark.parametrize('offset', range(160, 205, 3))
+def test_a_token_echoed_near_the_excerpt_cut_never_leaks_in_part(offset):
+    client = make_client(FakeResponse(400, '{"message": "%s%s tail"}' % ('x' * offset, TOKEN)), token=TOKEN)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    for shown in (caught.value.message, caught.value.body):
+        assert 'tok-' not in shown and '0123' not in shown
+
+
+@pytest.mark.parametrize('size', [4, 10, len(TOKEN) - 1])
+def test_the_beginning_of_a_token_at_the_end_of_a_server_text_is_redacted(size):
+    client = make_client(FakeResponse(400, '{"message": "token was %s"}' % TOKEN[:size]), token=TOKEN)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.body == 'token was ********'
+
+
+def test_a_piece_of_a_token_anywhere_is_redacted():
+    client = make_client(FakeResponse(400, 'see %s, truly' % TOKEN[3:20], {'Content-Type': 'text/plain'}), token=TOKEN)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.body == 'see ********, truly'
+
+
+def test_add_secret_redacts_a_license_text_echoed_raw_or_json_escaped():
+    license_text = 'LICENSE-HEADER-0123456789\nLICENSE-BODY-abcdefghijklmnop\n'
+    learned = []
+    for body in ('{"message": "invalid: %s"}' % license_text.replace('\n', '\\n'),
+                 '{"detail": {"payload": "%s"}}' % license_text.replace('\n', '\\n'),
+                 'invalid license file:\n' + license_text):
+        client = make_client(FakeResponse(400, body, {'Content-Type': 'text/plain'}), on_secret=learned.append)
+        client.add_secret(license_text)
+        client.add_secret(None)
+        client.add_secret('   ')
+        with pytest.raises(ConnectwareError) as caught:
+            client.put('/api/system/licensefile', {'payload': license_text})
+        for shown in (caught.value.message, caught.value.body):
+            assert 'LICENSE-' not in shown and '0123456789' not in shown, shown
+    assert learned == [license_text] * 3
+
+
+# -- answers: size, deadline between reads, decoding ----------------------------------------------
+
+def test_an_answer_larger_than_the_limit_is_refused_and_not_retried():
+    client = make_client(FakeResponse(200, '[' + ' ' * 99 + ']'), max_body_bytes=50)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/metrics')
+    message = caught.value.message
+    assert 'with a body larger than this client reads: 101 bytes read so far, the limit is 50 bytes (decoded)' in message
+    assert caught.value.kind == 'invalid_response' and len(client._session.calls) == 1
+    assert client._session.answers[0].closed
+
+
+def test_an_error_answer_is_read_only_up_to_its_excerpt_budget():
+    body = '{"message": "' + 'x' * (client_module.ERROR_BODY_BYTES * 2) + '"}'
+    client = make_client(FakeResponse(400, body), max_body_bytes=100)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'http' and caught.value.body.startswith('{"message": "xxx')
+
+
+def test_the_deadline_also_ends_an_attempt_between_reads():
+    now = [0.0]
+
+    def tick():
+        now[0] += 0.4
+        return b' '
+
+    client = make_client(FakeResponse(200, chunks=[b'['] + [tick] * 10 + [b']']), timeout=1, retries=1,
+                         clock=lambda: now[0])
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'timeout' and caught.value.attempts == 2
+    assert 'within timeout=1s' in caught.value.message
+
+
+def test_a_read_timeout_inside_the_body_is_a_timeout():
+    error = requests.exceptions.ConnectionError("HTTPConnectionPool(host='h', port=1): Read timed out.")
+    client = make_client(FakeResponse(200, chunks=[b'[', error]), retries=0)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'timeout'
+
+
+def test_a_body_that_cannot_be_decompressed_is_an_invalid_answer_and_not_retried():
+    error = requests.exceptions.ContentDecodingError("('Received response with content-encoding: gzip, but failed to "
+                                                     "decode it.', error('Error -3 while decompressing data'))")
+    client = make_client(FakeResponse(200, chunks=[error]), retries=3)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'invalid_response'
+    assert 'with a body that cannot be decoded' in caught.value.message
+    assert len(client._session.calls) == 1
+
+
+@pytest.mark.parametrize('body', ['[' * 200000 + ']' * 200000, '{"a": ' * 5000 + '1' + '}' * 5000])
+def test_deeply_nested_json_is_an_invalid_answer_not_a_crash(body):
+    client = make_client(FakeResponse(200, body), retries=2)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'invalid_response'
+    assert 'JSON nested more than %d levels deep' % client_module.MAX_JSON_DEPTH in caught.value.message
+    assert len(client._session.calls) == 1
+
+
+def test_deeply_nested_json_in_an_error_body_is_only_an_excerpt():
+    client = make_client(FakeResponse(400, '[' * 200000))
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'http' and caught.value.body.startswith('[[[')
+
+
+@pytest.mark.parametrize('body', ['NaN', '[Infinity]', '{"a": -Infinity}'])
+def test_json_with_non_finite_numbers_is_an_invalid_answer(body):
+    with pytest.raises(ConnectwareError) as caught:
+        make_client(FakeResponse(200, body)).get('/api/system/info')
+    assert caught.value.kind == 'invalid_response' and 'is not a JSON number' in caught.value.message
+
+
+def test_the_charset_of_the_answer_is_honoured():
+    client = make_client(FakeResponse(200, '{"name": "Müller"}'.encode('latin-1'),
+                                      {'Content-Type': 'application/json; charset=ISO-8859-1'}))
+    assert client.get('/api/x') == {'name': 'Müller'}
+    client = make_client(FakeResponse(200, '{"name": "Müller"}', {'Content-Type': 'application/json; charset=nonsense'}))
+    assert client.get('/api/x') == {'name': 'Müller'}
+
+
+def test_anything_else_the_http_stack_raises_is_a_failed_request_not_a_crash():
+    client = make_client(ValueError('Invalid header value'))
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert caught.value.kind == 'connection'
+    assert 'failed: ValueError: Invalid header value' in caught.value.message
+
+
+def test_a_proxy_that_cannot_be_reached_is_named_without_credentials(monkeypatch):
+    for name in ('NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy-user:proxy-pass@proxy.example:3128')
+    error = requests.exceptions.ProxyError("HTTPSConnectionPool(host='cw.example', port=4443): Max retries exceeded "
+                                           "(Caused by ProxyError('Unable to connect to proxy http://proxy-user:"
+                                           "proxy-pass@proxy.example:3128', ConnectionRefusedError(111)))")
+    client = make_client(error, retries=1)
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    message = caught.value.message
+    assert 'through the proxy http://********@proxy.example:3128' in message
+    assert 'proxy-pass' not in message and 'proxy-user' not in message
+    assert len(client._session.calls) == 2
+    assert client.retry_summary().startswith('1 request to Connectware at https://cw.example:4443 had to be sent again '
+                                             '(proxy unreachable)')
+
+
+@pytest.mark.parametrize('use_proxy, proxies', [(True, None), (False, client_module.NO_PROXIES)])
+def test_use_proxy_reaches_requests(use_proxy, proxies):
+    client = make_client(FakeResponse(), use_proxy=use_proxy)
+    client.get('/api/system/info')
+    assert client._session.calls[0]['proxies'] == proxies
+    assert client._session.calls[0]['stream'] is True
+
+
+# -- retries made visible ------------------------------------------------------------------------
+
+def test_retries_are_counted_with_their_reasons():
+    client = make_client(FakeResponse(503, '{}'), FakeResponse(503, '{}'),
+                         requests.exceptions.ConnectionError('Connection reset by peer'), FakeResponse(200, '{}'),
+                         retries=5)
+    assert client.retry_count == 0 and client.retry_summary() is None
+    client.get('/api/system/info')
+    assert client.retry_count == 3
+    assert client.retry_summary().startswith('3 requests to Connectware at https://cw.example:4443 had to be sent '
+                                             'again (HTTP 503 (2 times), connection reset by the server)')
+
+
+def test_a_request_that_failed_after_its_retries_counts_them_too():
+    client = make_client(FakeResponse(502, '{}'), retries=2)
+    with pytest.raises(ConnectwareError):
+        client.get('/api/system/info')
+    assert client.retry_count == 2
+
+
+# -- security warnings -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('url, kwargs, words', [
+    ('https://cw.example', dict(validate_certs=False), ['validate_certs is false', 'Set ca_path']),
+    ('http://cw.example', dict(), ['url http://cw.example is plain http://: the API token travels unencrypted']),
+    ('http://cw.example', dict(token=None, username='ops', password='pw'), ["the password of user 'ops' travels"]),
+    ('http://cw.example', dict(validate_certs=False), ['is plain http://']),
+    ('https://cw.example', dict(), []),
+    ('http://127.0.0.1:8080', dict(), []),
+    ('http://localhost', dict(), []),
+    ('http://[::1]:80', dict(), []),
+])
+def test_security_warnings(url, kwargs, words):
+    warnings = make_client(FakeResponse(), url=url, **kwargs).security_warnings()
+    assert len(warnings) == (1 if words else 0)
+    for word in words:
+        assert word in warnings[0]
+
+
+# -- login tokens that expire ----------------------------------------------------------------------------
+
+def test_an_expired_login_token_is_replaced_once_and_the_request_repeated():
+    learned = []
+    client = make_client(FakeResponse(body='{"token": "jwt-1-aaaaaaaaaaaa"}'), FakeResponse(body='{"n": 1}'),
+                         FakeResponse(401, '{"message": "jwt expired"}'),
+                         FakeResponse(body='{"token": "jwt-2-bbbbbbbbbbbb"}'), FakeResponse(body='{"n": 2}'),
+                         token=None, username='ops', password='ops-password', on_secret=learned.append)
+    assert client.get('/api/system/info') == {'n': 1}
+    assert client.get('/api/system/info') == {'n': 2}
+    calls = client._session.calls
+    assert [call['method'] for call in calls] == ['POST', 'GET', 'GET', 'POST', 'GET']
+    assert [authorization_of(call) for call in calls] == [
+        None, 'Bearer jwt-1-aaaaaaaaaaaa', 'Bearer jwt-1-aaaaaaaaaaaa', None, 'Bearer jwt-2-bbbbbbbbbbbb']
+    assert learned == ['jwt-1-aaaaaaaaaaaa', 'jwt-2-bbbbbbbbbbbb']
+    assert client.retry_count == 1 and 'login token expired' in client.retry_summary()
+
+
+def test_a_failed_login_again_is_the_answer():
+    client = make_client(FakeResponse(body='{"token": "jwt-1"}'), FakeResponse(401, '{}'),
+                         FakeResponse(401, '{"message": "user disabled"}'), token=None, username='ops', password='pw')
+    with pytest.raises(ConnectwareError) as caught:
+        client.get('/api/system/info')
+    assert "refused the login of user 'ops'" in caught.value.message
+
+
+def test_a_fixed_token_is_never_replaced():
+    client = make_client(FakeResponse(401, '{}'), FakeResponse(200, '{}'))
+    with pytest.raises(ConnectwareError):
+        client.get('/api/system/info')
+    assert [call['method'] for call in client._session.calls] == ['GET']
+
+
+def test_concurrent_requests_with_an_expired_token_log_in_again_once():
+    threads_count = 6
+    barrier = threading.Barrier(threads_count, timeout=10)
+
+    class ExpiringSession(FakeSession):
+        logins = 0
+
+        def request(self, method, url, **kwargs):
+            with self.lock:
+                self.calls.append(dict(method=method, url=url, **kwargs))
+            if method == 'POST':
+                with self.lock:
+                    self.logins += 1
+                    return FakeResponse(body='{"token": "jwt-%d"}' % self.logins)
+            if authorization_of(self.calls[-1]) == 'Bearer jwt-1':
+                barrier.wait()   # every thread holds the old token before any learns it expired
+                return FakeResponse(401, '{}')
+            return FakeResponse(body='{"ok": true}')
+
+    session = ExpiringSession()
+    client = ConnectwareClient(url='https://cw.example', username='u', password='p', session=session)
+    client.ensure_authenticated()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(client.get('/api/system/info')))
+               for _index in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == [{'ok': True}] * threads_count
+    assert session.logins == 2
+    assert client.retry_count == threads_count
