@@ -59,6 +59,45 @@ def test_gate_passes_healthy_and_closes_unhealthy_with_reasons(make_fleet, workd
     assert html.index('<tr><td>cw-002') < html.index('<tr><td>cw-001')
 
 
+def unescaped_pipes(line):
+    return len(re.findall(r'(?<!\\)\|', line))
+
+
+def test_markdown_report_cannot_be_forged_by_server_strings(make_fleet, workdir, tmp_path):
+    """Strings Connectware sends (version, service names in reasons) cannot add rows, cells or HTML to the report."""
+    fleet = make_fleet([{}, {}])
+    forged_row = '| cw-999 | open | 1.7.2 | 365 | <script>alert(1)</script> |'
+    fleet['cw-001'].update_state({'version': '1.7.2 | open |\n%s\r\n# all good' % forged_row})
+    services = [dict(service) for service in fleet['cw-002'].state['services']]
+    services[0] = {'name': 'broker |\n%s\n`x` [link](https://evil.example) <b>' % forged_row.replace('999', '998'),
+                   'status': 'exited', 'uptime': '1 s'}
+    fleet['cw-002'].update_state({'services': services})
+    report = tmp_path / 'report'
+    run = run_playbook(workdir, gate_play({'deployment_gate_report_dir': str(report)}), write_inventory(workdir, fleet),
+                       forks=2)
+    assert run.rc == 2, run
+    verdict = run.result('Record the verdict', 'cw-001')['ansible_facts']['deployment_gate_result']
+    assert verdict['version'].startswith('1.7.2 | open |\n| cw-999')  # the verdict keeps what the server said
+
+    markdown = (report / 'deployment_gate.md').read_text()
+    table = [line for line in markdown.splitlines() if line.startswith('|')]
+    assert len(table) == 4, markdown  # header, separator, one row per host
+    assert all(unescaped_pipes(line) == 6 for line in table), markdown
+    assert [line.split(' | ')[0] for line in table[2:]] == ['| cw-001', '| cw-002']
+    assert '<script>' not in markdown and '<b>' not in markdown
+    assert not re.search(r'(?<!\\)\]\(', markdown)  # no link
+    assert '&lt;script&gt;alert(1)&lt;/script&gt;' in markdown
+    assert not re.search(r'^#', markdown.split('| host |')[1], re.MULTILINE)
+    assert table[2].startswith('| cw-001 | open | 1.7.2 \\| open \\| \\| cw-999 \\| open \\| 1.7.2 \\| 365 \\| '
+                               '&lt;script&gt;alert(1)&lt;/script&gt; \\| # all good | 365 |  |'), table[2]
+    assert table[3].startswith("| cw-002 | CLOSED | 1.7.2 | 365 | service broker \\| \\| cw-998"), table[3]
+    assert '\\`x\\` \\[link\\](https://evil.example) &lt;b&gt;' in table[3]
+
+    html = (report / 'deployment_gate.html').read_text()
+    assert len(re.findall(r'<tr><td>cw-\d+</td>', html)) == 2
+    assert '<script>' not in html and '&lt;script&gt;' in html
+
+
 def test_connection_from_role_variables(make_fleet, workdir):
     fleet = make_fleet([{}])
     role_vars = {'deployment_gate_url': '{{ connectware_url }}', 'deployment_gate_token': '{{ connectware_token }}',
