@@ -143,12 +143,12 @@ EXAMPLES = r'''
         src: "{{ example_dir }}/connectware.lic"
       delegate_to: localhost
 
-- name: Go back to an older license on purpose (refused without allow_downgrade)
+- name: Go back to the vault license on purpose; it expires earlier, so without allow_downgrade it is refused
   iiot.connectware.connectware_license:
     url: "{{ connectware_url }}"
     token: "{{ connectware_token }}"
     ca_path: "{{ connectware_ca_path }}"
-    src: files/connectware-previous.lic
+    content: "{{ vault_connectware_license }}"
     allow_downgrade: true
   delegate_to: localhost
 
