@@ -39,8 +39,8 @@ description:
     the target) or the end of O(wait_timeout) fails the task with the last state and the resources that missed it.
   - Connectware answers HTTP 409 to a write while a deletion of the same service id still runs; such writes are
     retried every O(wait_interval) seconds until O(wait_timeout), then the task fails saying so.
-  - The commissioning file is checked before any request where this can be told for certain: an empty file,
-    or valid YAML that is not a mapping, is refused. Anything else is Connectware's to judge.
+  - The commissioning file is checked before any request where this can be told for certain. An empty file,
+    or valid YAML that is not a mapping, is refused; anything else is Connectware's to judge.
 author:
   - iiot.connectware maintainers (@iiot-connectware)
 options:
