@@ -67,6 +67,29 @@ CASES = [
     (APP, {'name': 'OPC UA to MQTT', 'dest': '/nonexistent/folder/app.yml'},
      'dest: the folder /nonexistent/folder does not exist: create it first'),
     (APP, {'name': 'OPC UA to MQTT', 'backup': 'perhaps'}, "argument 'backup' is of type"),
+    # Numbers that are no numbers: one shared check of every float option, before any request.
+    (INFO, {'timeout': 'nan'}, 'timeout must be a finite number (got nan)'),
+    (INFO, {'timeout': 'inf'}, 'timeout must be a finite number (got inf)'),
+    (HEALTH, {'wait_timeout': 'nan'}, 'wait_timeout must be a finite number (got nan)'),
+    (HEALTH, {'wait_timeout': '1e999'}, 'wait_timeout must be a finite number (got inf)'),
+    (HEALTH, {'wait_interval': 'nan'}, 'wait_interval must be a finite number (got nan)'),
+    (LICENSE, {'content': 'x', 'timeout': '-inf'}, 'timeout must be a finite number (got -inf)'),
+    # Files named in options exist and can be read, before any request.
+    (INFO, {'ca_path': '/nonexistent/cybus_ca.crt'}, 'ca_path: /nonexistent/cybus_ca.crt does not exist'),
+    (HEALTH, {'ca_path': '/nonexistent/cybus_ca.crt'}, 'ca_path: /nonexistent/cybus_ca.crt does not exist'),
+    (INFO, {'client_cert': '/nonexistent/client.pem'}, 'client_cert: /nonexistent/client.pem does not exist'),
+    (INFO, {'client_cert': '{{ bad_dir }}/empty.lic', 'client_key': '/nonexistent/key.pem'},
+     'client_key: /nonexistent/key.pem does not exist'),
+    (INFO, {'client_cert': '{{ bad_dir }}'}, 'is a directory, not a file'),
+    # Tokens an HTTP header cannot carry, refused without being shown.
+    (INFO, {'token': 'SECRETPW with spaces'}, 'token contains white space, which an HTTP Authorization header cannot carry'),
+    (INFO, {'token': 'SECRETPW\nline'}, 'token contains white space'),
+    (INFO, {'token': 'SECRETPW\u20ac'}, 'token contains characters outside Latin-1'),
+    (INFO, {'token': 'SECRETPW\u0001'}, 'token contains control characters'),
+    # Credentials in a url are never echoed, whichever check fails.
+    (INFO, {'url': 'https://admin:SECRETPW@[::1'}, 'cannot be parsed'),
+    (INFO, {'url': 'https://admin:SECRETPW@cw example'}, 'contains white space or control characters'),
+    (INFO, {'url': 'admin:SECRETPW@cw.example'}, 'has no http(s) scheme'),
 ]
 
 
@@ -105,7 +128,9 @@ def test_bad_input_gives_a_clear_error_and_sends_nothing(make_fleet, workdir, ba
         # ansible-core 2.19 adds exception: "(traceback unavailable)" to failures itself: no traceback text.
         assert 'Traceback (most recent call last)' not in json.dumps(entry['result']), (module, args)
         assert 'module_stderr' not in entry['result'], (module, args)
+        assert 'SECRETPW' not in json.dumps(entry['result']), (module, args)
     assert 'Traceback' not in run.output
+    assert 'SECRETPW' not in run.output
     # Only the valid case (services as a comma string) talked to Connectware.
     assert sorted(set(entry['path'] for entry in fleet['cw-001'].request_log())) == [
         '/api/system/health', '/api/system/info', '/api/system/vrpcHealth']
