@@ -55,7 +55,7 @@ TRANSIENT = {
 
 # Faults that stay: (fault, expected kind, words of the cause, attempts made).
 PERMANENT = {
-    'latency': (dict(latency=1.0), 'timeout', 'no answer from Connectware', RETRIES + 1),
+    'latency': (dict(latency=1.0), 'timeout', 'no complete answer from Connectware', RETRIES + 1),
     '500': (dict(status=500), 'http', 'answered HTTP 500', 1),
     '502': (dict(status=502), 'http', 'answered HTTP 502', RETRIES + 1),
     '503': (dict(status=503), 'http', 'answered HTTP 503', RETRIES + 1),
@@ -102,9 +102,10 @@ def requests_to(instance, path, expected=None):
     """The logged requests to ``path``; with ``expected``, waits (a bounded while) for that many.
 
     A request is logged when the server is done with it: one delayed past the client's timeout
-    is logged after the client's retry.
+    is logged after the client's retry. The wait ends as soon as the count is there; its bound
+    only keeps a broken server from hanging the test, so it is generous.
     """
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while True:
         hits = [entry for entry in instance.request_log() if entry['path'] == path]
         if expected is None or len(hits) >= expected or time.monotonic() > deadline:
@@ -148,8 +149,9 @@ def test_permanent_fault_fails_clearly_and_boundedly(host, tls, endpoint, fault_
     assert len(requests_to(host, path, expected=attempts)) == attempts
     assert error.attempts == attempts
     assert len(sleeps) == attempts - 1 and sum(sleeps) <= RETRY_MAX_WAIT
-    # Each attempt is bounded by the timeout; latency faults cost it in full.
-    assert elapsed < attempts * (TIMEOUT + 0.5) + 1.0
+    # Each attempt is bounded by the timeout (latency faults cost it in full, sleeps are injected):
+    # a generous ceiling, ten times what the attempts may take, never a lower or tight bound.
+    assert elapsed < 10 * attempts * TIMEOUT + 10
 
 
 @pytest.mark.parametrize('endpoint', ENDPOINTS, ids=ENDPOINT_IDS)
@@ -221,8 +223,8 @@ def test_faults_through_the_modules_with_real_waits(make_fleet, workdir):
     vrpc_malformed = ('subset vrpc_health: Connectware at {url} answered GET /api/system/vrpcHealth with HTTP 200 but '
                       'the body is not JSON')
     health_504 = 'subset health: Connectware at {url} answered HTTP 504 for GET /api/system/health after 3 attempt(s)'
-    info_timeout = ('subset info: no answer from Connectware at {url} within timeout=1s for GET /api/system/info after '
-                    '3 attempt(s)')
+    info_timeout = ('subset info: no complete answer from Connectware at {url} within timeout=1s for GET '
+                    '/api/system/info after 3 attempt(s)')
     faults = [
         ('/api/system/health', dict(status=503, count=1), None),
         ('/api/system/agents', dict(status=429, retry_after=1, count=1), None),
@@ -252,5 +254,6 @@ def test_faults_through_the_modules_with_real_waits(make_fleet, workdir):
             assert entry['status'] == 'ignored', (instance.name, path)
             assert entry['result']['msg'].startswith(expected.format(url=instance.url)), entry['result']['msg']
     assert 'Traceback' not in run.output
-    # Bounded: the slowest host (3 timed-out attempts of 1 s plus backoff) sets the pace.
-    assert elapsed < 60
+    # Bounded: the slowest host (3 timed-out attempts of 1 s plus at most 1.5 s of backoff, and the
+    # playbook's own start, ~10 s together) sets the pace; the ceiling is ten times that, never tight.
+    assert elapsed < 120
