@@ -303,7 +303,9 @@ def test_missing_src_and_conflicts_send_nothing(fleet, workdir, tmp_path):
 
 
 def test_server_rejects_the_file(fleet, workdir):
-    content = 'this is not a license file at all, sentinel-7f3a'
+    # Not a license, and (unlike English words) sharing no text with Connectware's message, which the
+    # client would redact as a piece of the secret.
+    content = 'CORRUPTED-PAYLOAD-sentinel-7f3a-9b8c'
     run = run_playbook(workdir, play([license_task(content=content)]), write_inventory(workdir, fleet), verbosity=4)
     entry = run.task('license')
     assert entry['status'] == 'failed'
