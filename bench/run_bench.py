@@ -109,6 +109,9 @@ def request_counts(runner, workdir, fleet):
 
     counts['license upload'] = (per_host('license.yml'), 2)
     counts['license, unchanged (idempotent) run'] = (per_host('license.yml'), 1)
+    # A new service: GET, validate, POST, one status poll (the simulator settles a change after one read).
+    counts['connectware_service, new enabled service'] = (per_host('service.yml'), 4)
+    counts['connectware_service, unchanged (idempotent) run'] = (per_host('service.yml'), 1)
     counts['connectware_info, gather_subset: all'] = (per_host('info_all.yml'), 7)
     counts['connectware_health_check, default checks'] = (per_host('health_default.yml'), 3)
     counts['deployment_gate (health, vRPC, license, preflight)'] = (per_host('gate.yml'), 4)
