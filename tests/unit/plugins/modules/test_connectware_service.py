@@ -641,3 +641,46 @@ def test_main_with_a_preinstalled_service(host):
     failed, result = run_module(connectware_service.main, module_args(host, state='present', parameters={'host': 'h'}))
     assert not failed and result['changed'] is False
     assert result['previous'] == {'id': 'unit', 'targetState': 'disabled', 'currentState': 'disabled'}
+
+
+# -- marketplace --------------------------------------------------------------------------------------------
+
+LISTING = [{'name': 'Test App', 'directory': 'test-app', 'filename': 'test.yml', 'version': '1.0.0'}]
+META = {'content': {'data': FILE}, 'meta': {'version': '1.0.0', 'updatedAt': '2025-01-01T00:00:00Z'}}
+
+
+def test_marketplace_app_by_name_is_installed_with_its_origin():
+    script = merged(NEW, {('GET', '/api/marketplace/apps'): [LISTING], ('GET', '/api/marketplace/app/meta'): [META],
+                          ('POST', '/api/services'): [status('enabled')]})
+    client, _clock, _task, result = run(script, content=None, marketplace={'name': 'Test App', 'version': '1.0.0'})
+    assert result['actions'] == ['validated', 'installed', 'enabled']
+    assert result['marketplace'] == {'name': 'Test App', 'directory': 'test-app', 'filename': 'test.yml',
+                                     'version': '1.0.0', 'updatedAt': '2025-01-01T00:00:00Z'}
+    body = client.body('POST', '/api/services')
+    assert body['commissioningFile'] == b64(FILE)
+    assert body['marketplace'] == {'directory': 'test-app', 'filename': 'test.yml', 'version': '1.0.0'}
+    # The service is read first, then the app is looked up.
+    assert client.paths()[:3] == [('GET', PATH), ('GET', '/api/marketplace/apps'), ('GET', '/api/marketplace/app/meta')]
+
+
+def test_marketplace_app_at_another_version_installs_nothing():
+    script = merged(NEW, {('GET', '/api/marketplace/apps'): [LISTING], ('GET', '/api/marketplace/app/meta'): [META]})
+    client, _clock, _task, error = run(script, content=None, marketplace={'name': 'Test App', 'version': '2.0.0'})
+    assert error.kind == 'config' and error.message.startswith('marketplace.version:')
+    assert error.result['changed'] is False and client.writes() == []
+    assert ('POST', _service.VALIDATE_PATH) not in client.paths()
+
+
+def test_unknown_marketplace_app_names_the_candidates():
+    script = merged(NEW, {('GET', '/api/marketplace/apps'): [LISTING]})
+    client, _clock, _task, error = run(script, content=None, marketplace={'name': 'Test'})
+    assert "marketplace.name: no marketplace app is named 'Test'" in error.message and 'test-app' in error.message
+    assert client.writes() == []
+
+
+def test_marketplace_file_that_is_no_mapping_is_refused():
+    meta = {'content': {'data': '- a\n- b\n'}, 'meta': {'version': '1.0.0'}}
+    script = merged(NEW, {('GET', '/api/marketplace/app/meta'): [meta]})
+    client, _clock, _task, error = run(script, content=None, marketplace={'directory': 'test-app', 'filename': 'test.yml'})
+    assert error.kind == 'config' and 'marketplace app test-app/test.yml' in error.message and 'a list' in error.message
+    assert client.writes() == [] and ('POST', _service.VALIDATE_PATH) not in client.paths()
