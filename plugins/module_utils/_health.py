@@ -108,7 +108,7 @@ def judge_license(answer, min_days=0, today=None):
         failures.append('%s has an expiration Connectware reports as %s, which is not a date, so the minimum of %d days '
                         'cannot be checked' % (label, shown_value(reported_expiration(license_data)), min_days))
     elif problem == TOO_SHORT:
-        failures.append('%s expires in %d day%s (minimum %d)' % (label, days, '' if days == 1 else 's', min_days))
+        failures.append('%s expires in %s day%s (minimum %d)' % (label, days, '' if days == 1 else 's', min_days))
     return dict(license=summary, min_days=min_days), failures
 
 

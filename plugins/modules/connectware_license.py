@@ -482,7 +482,7 @@ class ConnectwareLicense(object):
             message = ('%s%s with an expiration reported as %s, which is not a date, so min_days_left=%d cannot be '
                        'checked' % (prefix, describe(summary), shown_value(reported_expiration(license_data)), minimum))
         else:  # TOO_SHORT
-            message = ('%s%s, %d days left, fewer than min_days_left=%d: install a license that runs longer'
+            message = ('%s%s, %s days left, fewer than min_days_left=%d: install a license that runs longer'
                        % (prefix, describe(summary), summary['days_left'], minimum))
         raise failure(message, result)
 

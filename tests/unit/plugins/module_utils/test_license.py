@@ -158,7 +158,7 @@ def test_license_identity_with_unusable_expiration_keeps_the_id(exp):
 
 def test_license_identity_of_deeply_nested_claims_does_not_raise():
     claims = {'id': 'outer'}
-    for _ in range(900):
+    for _depth in range(900):
         claims = {'license': claims}
     assert license_identity(jwt(claims)) is None
 

@@ -151,22 +151,29 @@ class FakeConnectware(object):
 
 
 def run(client, **kwargs):
+    """The result of a run that succeeds."""
+    return run_with_glue(client, **kwargs)[0]
+
+
+def run_with_glue(client, **kwargs):
+    """The result of a run that succeeds, and the glue it ran with (its warnings, its no_log values)."""
     connectware = FakeConnectware(client, **kwargs)
     return ConnectwareLicense(connectware, today=TODAY).run(), connectware
 
 
 def run_failing(client, **kwargs):
+    """The failure (error and result fields) of a run that fails."""
     connectware = FakeConnectware(client, **kwargs)
     with pytest.raises(Failed) as caught:
         ConnectwareLicense(connectware, today=TODAY).run()
-    return caught.value, connectware
+    return caught.value
 
 
 # -- unchanged -----------------------------------------------------------------------------
 
 def test_installed_file_sends_nothing_and_costs_one_request():
     client = FakeClient(info=[info(license_id='lic-new', days=400)])
-    result, connectware = run(client, content=NEW_FILE + '\n\n')
+    result, connectware = run_with_glue(client, content=NEW_FILE + '\n\n')
     assert client.calls == [INFO]
     assert result['changed'] is False and result['uploaded'] is False and result['refreshed'] is False
     assert result['license'] == result['previous_license'] == summary('lic-new', 400)
@@ -180,13 +187,13 @@ def test_installed_file_sends_nothing_and_costs_one_request():
 
 def test_file_without_expiration_matches_by_id():
     client = FakeClient(info=[info(license_id='lic-new', days=400)])
-    result, _ = run(client, content=jwt(id='lic-new'))
+    result = run(client, content=jwt(id='lic-new'))
     assert client.calls == [INFO] and result['changed'] is False
 
 
 def test_same_id_other_expiration_is_uploaded():
     client = FakeClient(info=[info(license_id='lic-new', days=300)], put=[info(license_id='lic-new', days=400)])
-    result, _ = run(client, content=NEW_FILE)
+    result = run(client, content=NEW_FILE)
     assert client.calls == [INFO, PUT]
     assert result['changed'] is True and result['license'] == summary('lic-new', 400)
 
@@ -195,7 +202,7 @@ def test_same_id_other_expiration_is_uploaded():
 
 def test_upload_with_full_answer_reads_it():
     client = FakeClient(info=[info()], put=[info(license_id='lic-new', days=400)])
-    result, _ = run(client, content=NEW_FILE, diff_mode=True)
+    result = run(client, content=NEW_FILE, diff_mode=True)
     assert client.calls == [INFO, PUT]
     assert client.sent == NEW_FILE
     assert result['changed'] is True and result['uploaded'] is True
@@ -215,7 +222,7 @@ def test_upload_with_full_answer_reads_it():
 ])
 def test_upload_with_sparse_answer_reads_info_once_more(answer):
     client = FakeClient(info=[info(), info(license_id='lic-new', days=400)], put=[answer])
-    result, _ = run(client, content=NEW_FILE)
+    result = run(client, content=NEW_FILE)
     assert client.calls == [INFO, PUT, INFO]
     assert result['changed'] is True and result['uploaded'] is True
     assert result['license'] == summary('lic-new', 400)
@@ -228,14 +235,14 @@ def test_upload_with_sparse_answer_reads_info_once_more(answer):
 def test_forced_upload_of_the_installed_license_is_no_change(put_answer, calls):
     client = FakeClient(info=[info(license_id='lic-new', days=400), info(license_id='lic-new', days=400)],
                         put=[put_answer])
-    result, _ = run(client, content=NEW_FILE, force=True)
+    result = run(client, content=NEW_FILE, force=True)
     assert client.calls == calls
     assert result['uploaded'] is True and result['changed'] is False
 
 
 def test_forced_upload_in_check_mode_predicts_no_change():
     client = FakeClient(info=[info(license_id='lic-new', days=400)])
-    result, _ = run(client, content=NEW_FILE, force=True, check_mode=True, diff_mode=True)
+    result = run(client, content=NEW_FILE, force=True, check_mode=True, diff_mode=True)
     assert client.calls == [INFO]
     assert result['changed'] is False and result['uploaded'] is False and result['unknown'] == []
     assert result['diff']['after'] == result['diff']['before']
@@ -244,7 +251,7 @@ def test_forced_upload_in_check_mode_predicts_no_change():
 def test_upload_that_changes_validity_is_a_change():
     client = FakeClient(info=[info(license_id='lic-new', days=400, valid=False)],
                         put=[info(license_id='lic-new', days=400)])
-    result, _ = run(client, content=jwt(id='lic-new', expiration=day(400)), force=True)
+    result = run(client, content=jwt(id='lic-new', expiration=day(400)), force=True)
     assert result['changed'] is True and result['license']['valid'] is True
 
 
@@ -254,7 +261,7 @@ def test_upload_that_changes_validity_is_a_change():
 ])
 def test_opaque_file_changed_is_decided_by_before_and_after(after, changed):
     client = FakeClient(info=[info(), after], put=[sparse()])
-    result, _ = run(client, content=OPAQUE)
+    result = run(client, content=OPAQUE)
     assert client.calls == [INFO, PUT, INFO]
     assert result['file_identity'] is None
     assert result['uploaded'] is True and result['changed'] is changed
@@ -271,7 +278,7 @@ def test_upload_failure_says_what_connectware_has(status, words):
     error = ConnectwareError('Connectware at u answered HTTP %s for PUT /api/system/licensefile' % status,
                              status=status, kind='connection' if status is None else 'http')
     client = FakeClient(info=[info()], put=[error])
-    failed, _ = run_failing(client, content=NEW_FILE)
+    failed = run_failing(client, content=NEW_FILE)
     assert words in failed.error.message
     assert failed.result == {'previous_license': summary(), 'file_identity': failed.result['file_identity'],
                              'uploaded': False, 'changed': False}
@@ -281,7 +288,7 @@ def test_upload_failure_says_what_connectware_has(status, words):
 @pytest.mark.parametrize('content, changed', [(NEW_FILE, True), (OPAQUE, True)])
 def test_reading_the_license_after_an_accepted_upload_fails(content, changed):
     client = FakeClient(info=[info(), ConnectwareError('timed out', kind='timeout')], put=[sparse()])
-    failed, _ = run_failing(client, content=content)
+    failed = run_failing(client, content=content)
     assert failed.error.message == ('timed out. Connectware had accepted the license file; run the task again to read '
                                     'the license it installed')
     assert failed.result['uploaded'] is True and failed.result['changed'] is changed
@@ -291,13 +298,13 @@ def test_reading_the_license_after_an_accepted_upload_fails(content, changed):
 def test_reading_after_a_forced_upload_of_the_installed_license_fails_unchanged():
     client = FakeClient(info=[info(license_id='lic-new', days=400), ConnectwareError('timed out', kind='timeout')],
                         put=[sparse()])
-    failed, _ = run_failing(client, content=NEW_FILE, force=True)
+    failed = run_failing(client, content=NEW_FILE, force=True)
     assert failed.result['uploaded'] is True and failed.result['changed'] is False
 
 
 def test_first_read_failure_is_raised_as_is():
     client = FakeClient(info=[ConnectwareError('HTTP 401', kind='auth', status=401)])
-    failed, _ = run_failing(client, content=NEW_FILE)
+    failed = run_failing(client, content=NEW_FILE)
     assert failed.error.kind == 'auth' and failed.result == {}
     assert client.calls == [INFO]
 
@@ -306,7 +313,7 @@ def test_first_read_failure_is_raised_as_is():
 
 def test_check_mode_predicts_what_the_file_reveals():
     client = FakeClient(info=[info()])
-    result, _ = run(client, content=NEW_FILE, check_mode=True, diff_mode=True)
+    result = run(client, content=NEW_FILE, check_mode=True, diff_mode=True)
     assert client.calls == [INFO]
     assert result['changed'] is True and result['uploaded'] is False
     assert result['license'] == {'name': None, 'id': 'lic-new', 'account': 'acme', 'license_class': 'Production',
@@ -320,7 +327,7 @@ def test_check_mode_predicts_what_the_file_reveals():
 def test_check_mode_knows_the_name_when_the_file_has_it():
     content = jwt(jti='lic-n', exp=1830297600, name='Connectware Plant', associatedAccount='acme')
     client = FakeClient(info=[info()])
-    result, _ = run(client, content=content, check_mode=True)
+    result = run(client, content=content, check_mode=True)
     assert result['license']['name'] == 'Connectware Plant' and result['license']['expiration'] == '2028-01-01'
     assert result['license']['account'] == 'acme'
     assert result['unknown'] == ['license_class', 'valid']
@@ -328,7 +335,7 @@ def test_check_mode_knows_the_name_when_the_file_has_it():
 
 def test_check_mode_without_expiration_in_the_file_judges_nothing():
     client = FakeClient(info=[info()])
-    result, _ = run(client, content=jwt(id='lic-new'), check_mode=True, min_days_left=30, diff_mode=True)
+    result = run(client, content=jwt(id='lic-new'), check_mode=True, min_days_left=30, diff_mode=True)
     assert result['changed'] is True
     assert result['unknown'] == ['name', 'account', 'license_class', 'expiration', 'valid', 'days_left']
     assert result['license']['id'] == 'lic-new'
@@ -337,7 +344,7 @@ def test_check_mode_without_expiration_in_the_file_judges_nothing():
 
 def test_check_mode_with_an_opaque_file_knows_nothing_and_warns():
     client = FakeClient(info=[info()])
-    result, connectware = run(client, content=OPAQUE, check_mode=True, diff_mode=True, min_days_left=30)
+    result, connectware = run_with_glue(client, content=OPAQUE, check_mode=True, diff_mode=True, min_days_left=30)
     assert client.calls == [INFO]
     assert result['changed'] is True and result['file_identity'] is None
     assert result['unknown'] == ALL_FIELDS
@@ -355,8 +362,8 @@ def test_check_mode_with_an_opaque_file_knows_nothing_and_warns():
 ])
 def test_check_mode_fails_as_the_real_run_would(days, minimum, message):
     client = FakeClient(info=[info(valid=False)])
-    failed, _ = run_failing(client, content=jwt(id='lic-bad', expiration=day(days)), check_mode=True,
-                            min_days_left=minimum)
+    failed = run_failing(client, content=jwt(id='lic-bad', expiration=day(days)), check_mode=True,
+                         min_days_left=minimum)
     assert failed.error.message == message and failed.error.kind == 'config'
     assert failed.result['changed'] is True and failed.result['uploaded'] is False
     assert client.calls == [INFO]
@@ -364,7 +371,7 @@ def test_check_mode_fails_as_the_real_run_would(days, minimum, message):
 
 def test_expired_file_is_known_invalid_in_check_mode():
     client = FakeClient(info=[info(valid=False)])
-    failed, _ = run_failing(client, content=jwt(id='lic-bad', expiration=day(-3)), check_mode=True)
+    failed = run_failing(client, content=jwt(id='lic-bad', expiration=day(-3)), check_mode=True)
     assert failed.result['license']['valid'] is False and 'valid' not in failed.result['unknown']
 
 
@@ -377,7 +384,7 @@ STALE_FILE = jwt(id='lic-stale', expiration=day(200))
 @pytest.mark.parametrize('force', [False, True])
 def test_downgrade_is_refused_before_any_upload(check_mode, force):
     client = FakeClient(info=[info()])
-    failed, _ = run_failing(client, content=STALE_FILE, check_mode=check_mode, force=force)
+    failed = run_failing(client, content=STALE_FILE, check_mode=check_mode, force=force)
     assert failed.error.message == (
         'The license file holds license lic-stale, which expires on %s, earlier than the installed license lic-old, '
         'which expires on %s: nothing was uploaded. Set allow_downgrade=true to install it anyway, or give a license '
@@ -390,7 +397,7 @@ def test_downgrade_is_refused_before_any_upload(check_mode, force):
 
 def test_replacing_a_perpetual_license_by_one_that_expires_is_a_downgrade():
     client = FakeClient(info=[info(days=None)])
-    failed, _ = run_failing(client, content=STALE_FILE)
+    failed = run_failing(client, content=STALE_FILE)
     assert 'earlier than the installed license lic-old, which does not expire: nothing was uploaded' in \
         failed.error.message
     assert client.calls == [INFO]
@@ -398,14 +405,14 @@ def test_replacing_a_perpetual_license_by_one_that_expires_is_a_downgrade():
 
 def test_allow_downgrade_installs_it():
     client = FakeClient(info=[info(), info(license_id='lic-stale', days=200)], put=[sparse()])
-    result, _ = run(client, content=STALE_FILE, allow_downgrade=True)
+    result = run(client, content=STALE_FILE, allow_downgrade=True)
     assert client.calls == [INFO, PUT, INFO]
     assert result['changed'] is True and result['license'] == summary('lic-stale', 200)
 
 
 def test_allow_downgrade_in_check_mode_predicts_it():
     client = FakeClient(info=[info()])
-    result, _ = run(client, content=STALE_FILE, allow_downgrade=True, check_mode=True)
+    result = run(client, content=STALE_FILE, allow_downgrade=True, check_mode=True)
     assert result['changed'] is True and result['license']['id'] == 'lic-stale'
 
 
@@ -419,7 +426,7 @@ def test_allow_downgrade_in_check_mode_predicts_it():
 ])
 def test_not_a_downgrade(installed, content):
     client = FakeClient(info=[installed, info(license_id='lic-after', days=500)], put=[sparse()])
-    result, _ = run(client, content=content)
+    result = run(client, content=content)
     assert client.calls == [INFO, PUT, INFO]
     assert result['uploaded'] is True
 
@@ -442,7 +449,7 @@ def test_not_a_downgrade(installed, content):
 ])
 def test_min_days_after_an_upload(after, minimum, message):
     client = FakeClient(info=[info(valid=False), after], put=[sparse()])
-    failed, _ = run_failing(client, content=OPAQUE, min_days_left=minimum)
+    failed = run_failing(client, content=OPAQUE, min_days_left=minimum)
     assert failed.error.message == message and failed.error.kind == 'config'
     assert failed.result['uploaded'] is True and failed.result['changed'] is True
 
@@ -450,13 +457,13 @@ def test_min_days_after_an_upload(after, minimum, message):
 @pytest.mark.parametrize('minimum', [0, 1, 100000])
 def test_perpetual_license_satisfies_any_minimum(minimum):
     client = FakeClient(info=[info(days=None), info(license_id='lic-forever', days=None)], put=[sparse()])
-    result, _ = run(client, content=OPAQUE, min_days_left=minimum)
+    result = run(client, content=OPAQUE, min_days_left=minimum)
     assert result['license']['expiration'] is None and result['license']['valid'] is True
 
 
 def test_installed_license_too_short_fails_without_upload():
     client = FakeClient(info=[info(license_id='lic-new', days=10)])
-    failed, _ = run_failing(client, content=jwt(id='lic-new', expiration=day(10)), min_days_left=30)
+    failed = run_failing(client, content=jwt(id='lic-new', expiration=day(10)), min_days_left=30)
     assert failed.error.message == ('Connectware reports license lic-new (expires %s), 10 days left, fewer than '
                                     'min_days_left=30: install a license that runs longer' % day(10))
     assert failed.result['changed'] is False and failed.result['uploaded'] is False
@@ -502,7 +509,7 @@ def test_one_min_days_rule_for_both_modules(data, minimum, passes):
 ])
 def test_refresh(answer, calls):
     client = FakeClient(info=[info(), info(license_id='lic-portal', days=500)], refresh=[answer])
-    result, _ = run(client, state='refreshed', diff_mode=True)
+    result = run(client, state='refreshed', diff_mode=True)
     assert client.calls == calls
     assert result['refreshed'] is True and result['changed'] is True and result['uploaded'] is False
     assert result['license'] == summary('lic-portal', 500)
@@ -513,13 +520,13 @@ def test_refresh(answer, calls):
 @pytest.mark.parametrize('answer', [info(), sparse()])
 def test_refresh_without_change(answer):
     client = FakeClient(info=[info(), info()], refresh=[answer])
-    result, _ = run(client, state='refreshed')
+    result = run(client, state='refreshed')
     assert result['refreshed'] is True and result['changed'] is False
 
 
 def test_refresh_in_check_mode_knows_nothing():
     client = FakeClient(info=[info()])
-    result, connectware = run(client, state='refreshed', check_mode=True, diff_mode=True, min_days_left=10000)
+    result, connectware = run_with_glue(client, state='refreshed', check_mode=True, diff_mode=True, min_days_left=10000)
     assert client.calls == [INFO]
     assert result['changed'] is False and result['refreshed'] is False
     assert result['unknown'] == ALL_FIELDS
@@ -529,21 +536,21 @@ def test_refresh_in_check_mode_knows_nothing():
 
 def test_refresh_failure_names_the_portal():
     client = FakeClient(info=[info()], refresh=[ConnectwareError('HTTP 400', status=400)])
-    failed, _ = run_failing(client, state='refreshed')
+    failed = run_failing(client, state='refreshed')
     assert failed.error.message.startswith('HTTP 400. Connectware refreshes its license from the Cybus portal')
     assert failed.result == {'previous_license': summary(), 'uploaded': False, 'refreshed': False, 'changed': False}
 
 
 def test_refresh_then_reading_fails():
     client = FakeClient(info=[info(), ConnectwareError('HTTP 503', status=503)], refresh=[sparse()])
-    failed, _ = run_failing(client, state='refreshed')
+    failed = run_failing(client, state='refreshed')
     assert failed.error.message == 'HTTP 503. Connectware had refreshed the license; run the task again to read it'
     assert failed.result['refreshed'] is True
 
 
 def test_refreshed_license_too_short_fails():
     client = FakeClient(info=[info(), info(days=3)], refresh=[sparse()])
-    failed, _ = run_failing(client, state='refreshed', min_days_left=7)
+    failed = run_failing(client, state='refreshed', min_days_left=7)
     assert failed.error.message.startswith('Connectware reports license lic-old (expires %s), 3 days left' % day(3))
     assert failed.result['refreshed'] is True and failed.result['changed'] is True
 
@@ -551,7 +558,7 @@ def test_refreshed_license_too_short_fails():
 @pytest.mark.parametrize('extra', [{'content': OPAQUE}, {'src': '/nowhere.lic'}])
 def test_refresh_with_a_file_fails_before_any_request(extra):
     client = FakeClient()
-    failed, _ = run_failing(client, state='refreshed', **extra)
+    failed = run_failing(client, state='refreshed', **extra)
     assert failed.error.message.startswith('src and content are only for state=present')
     assert client.calls == []
 
@@ -561,7 +568,7 @@ def test_refresh_with_a_file_fails_before_any_request(extra):
 @pytest.mark.parametrize('content', ['', '   ', '\n\t\n'])
 def test_empty_content_fails_before_any_request(content):
     client = FakeClient()
-    failed, _ = run_failing(client, content=content)
+    failed = run_failing(client, content=content)
     assert failed.error.message == 'content: the license is empty: give the text of the license file'
     assert client.calls == [] and client.secrets == []
 
@@ -570,7 +577,7 @@ def test_src_without_the_action_plugin(tmp_path):
     path = tmp_path / 'cw.lic'
     path.write_bytes(NEW_FILE.encode() + b'\r\n')
     client = FakeClient(info=[info(license_id='lic-new', days=400)])
-    result, _ = run(client, src=str(path))
+    result = run(client, src=str(path))
     assert result['changed'] is False and client.secrets == [NEW_FILE]
 
 
@@ -584,7 +591,7 @@ def test_bad_src_without_the_action_plugin(tmp_path, data, words):
     if data is not None:
         path.write_bytes(data)
     client = FakeClient()
-    failed, _ = run_failing(client, src=str(path))
+    failed = run_failing(client, src=str(path))
     assert failed.error.message.startswith(words.replace('%s', str(path)))
     assert failed.error.kind == 'config'
     assert client.calls == []
