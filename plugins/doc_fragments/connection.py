@@ -18,7 +18,7 @@ options:
       - A URL without C(http://) or C(https://), or with a query string or credentials in it, is refused before any request.
         Credentials written into the URL are never shown in a message.
       - A token or password sent over plain C(http://) to a host other than a loopback address (C(localhost),
-        C(127.0.0.1), C(::1)) gives a warning: it travels unencrypted. Traffic to a loopback address never leaves the host.
+        C(127.0.0.1), C(::1)) gives a warning, since it travels unencrypted. Traffic to a loopback address never leaves the host.
       - If not set in the task, the environment variable E(CONNECTWARE_URL) of the host that runs the module is used.
     type: str
     required: true
@@ -53,8 +53,8 @@ options:
     description:
       - Whether to verify Connectware's TLS certificate.
       - Connectware serves a certificate of its own Cybus CA unless replaced; prefer O(ca_path) to turning this off.
-      - V(false) gives a warning in every task that uses it: without verification, a machine in between can pose as
-        Connectware and read the credentials.
+      - V(false) gives a warning in every task that uses it, since without verification a machine in between can pose
+        as Connectware and read the credentials.
       - If not set in the task, the environment variable E(CONNECTWARE_VALIDATE_CERTS) is used.
     type: bool
     default: true

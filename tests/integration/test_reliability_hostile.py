@@ -120,7 +120,7 @@ def test_use_proxy_false_ignores_the_environment_proxy_which_is_otherwise_named(
              {'name': 'through the proxy', INFO: proxied, 'ignore_errors': True}]
     run = run_playbook(workdir, play(tasks), write_inventory(workdir, fleet),
                        env=no_proxy_env(HTTPS_PROXY=dead_proxy, https_proxy=dead_proxy, HTTP_PROXY=dead_proxy,
-                                      http_proxy=dead_proxy))
+                                        http_proxy=dead_proxy))
     assert run.task('direct')['status'] == 'ok', run
     failed = run.result('through the proxy')
     assert 'through the proxy http://********@127.0.0.1:' in failed['msg']
