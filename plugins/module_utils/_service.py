@@ -330,8 +330,8 @@ class ServiceRunner(object):
                 if remaining <= 0:
                     error.message = ('%s. Connectware still answered 409 (conflict) for service %s when '
                                      'wait_timeout=%ss ran out: a deletion of that id is probably still running; wait '
-                                     'for it to finish, or raise wait_timeout' % (error.message.rstrip('.'),
-                                                                                 self.service_id, _num(self.params['wait_timeout'])))
+                                     'for it to finish, or raise wait_timeout'
+                                     % (error.message.rstrip('.'), self.service_id, _num(self.params['wait_timeout'])))
                     error.args = (error.message,)
                     raise
                 self.sleep(min(float(self.params['wait_interval']), remaining))
@@ -492,8 +492,8 @@ class ServiceRunner(object):
             resources = [raw for _name, state, raw in states if state != expected]
             named = ['%s (%s)' % (shown(name, limit=80), _state(state)) for name, state, _raw in states if state != expected]
             if named:
-                detail = '. Resources not %s: %s' % (expected, ', '.join(named[:20]) + (' and %d more' % (len(named) - 20)
-                                                                                      if len(named) > 20 else ''))
+                more = ' and %d more' % (len(named) - 20) if len(named) > 20 else ''
+                detail = '. Resources not %s: %s%s' % (expected, ', '.join(named[:20]), more)
             elif states:
                 detail = '. Connectware reports all %d of its resources as %s' % (len(states), expected)
             else:

@@ -206,8 +206,8 @@ def test_check_mode_predicts_and_writes_nothing(host, inventory, workdir, setup,
 
 def test_diff_shows_parameters_masked_and_the_file(fleet, host, inventory, workdir):
     old_file = COMMISSIONING_FILE.replace('port: 4840', 'port: 4841')
-    host.update_state({'connectware_services': {SID: installed_service(old_file, {'opcuaHost': 'a',
-                                                                                   'brokerPassword': SECRET})}})
+    old_parameters = {'opcuaHost': 'a', 'brokerPassword': SECRET}
+    host.update_state({'connectware_services': {SID: installed_service(old_file, old_parameters)}})
     run = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE, parameters={
         'opcuaHost': 'b', 'brokerPassword': SECRET})]), inventory, diff=True, verbosity=4)
     assert run.rc == 0, run

@@ -255,8 +255,8 @@ def test_wait_false_returns_when_accepted():
 
 
 def test_conflict_while_a_deletion_runs_is_retried_within_wait_timeout():
-    script = merged(NEW, {('POST', '/api/services'): [http(409, 'deletion running'), http(409, 'deletion running'),
-                                                       status('enabled')]})
+    conflict = http(409, 'deletion running')
+    script = merged(NEW, {('POST', '/api/services'): [conflict, conflict, status('enabled')]})
     client, clock, _task, result = run(script, wait_interval=2.0)
     assert result['actions'] == ['validated', 'installed', 'enabled']
     assert client.paths().count(('POST', '/api/services')) == 3
