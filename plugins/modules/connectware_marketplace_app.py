@@ -61,24 +61,25 @@ options:
         first, so the file is always written inside the folder. A name with path components (such as
         C(../../x.yml) or C(/etc/x.yml)) is reduced to its last component, with a warning. A name that is
         then still no plain file name is refused, with an error naming the app, before the commissioning
-        file is fetched: empty, only dots or blanks (C(.), C(..)), hidden (a leading dot), control characters
-        (NUL, newline), or longer than 255 bytes. To choose the name yourself, give O(dest) as a file path.
-      - Checked before any request: an empty O(dest), a folder that does not exist or that this user cannot
-        write to, and an O(owner) or O(group) that does not exist on the host that writes the file fail the
-        task. For a new file, the folder is tried (its temporary file created) before the commissioning file
-        is fetched. Permission bits do not bind root, so for root some unwritable places (such as C(/proc))
-        are found only then, or, when the file exists, only when it is replaced; the task fails the same
-        way and nothing is written.
+        file is fetched. That is a name that is empty, only dots or blanks (C(.), C(..)), hidden (a leading
+        dot), has control characters (NUL, newline), or is longer than 255 bytes. To choose the name
+        yourself, give O(dest) as a file path.
+      - Checked before any request, each failing the task with nothing written - an empty O(dest), a folder that
+        does not exist or that this user cannot write to, and an O(owner) or O(group) that does not exist on the
+        host that writes the file. For a new file, the folder is tried (its temporary file created) before the
+        commissioning file is fetched. Permission bits do not bind root, so for root some unwritable places
+        (such as C(/proc)) are found only then, or, when the file exists, only when it is replaced; the task
+        fails the same way and nothing is written.
       - O(mode), O(owner) and O(group) are applied to the temporary file before it is renamed, so a value
         that cannot be applied fails the task with the target untouched.
       - A symlink at the target path is replaced by a regular file, as M(ansible.builtin.copy) does by default
-        (its O(ansible.builtin.copy#module:follow=false)): what the link points to is never read, compared,
+        (with O(ansible.builtin.copy#module:follow=false)). What the link points to is never read, compared,
         shown in a diff or written. The change is reported as C(changed), and with O(backup=true) the link is
-        kept as a link. A symlinked folder given as O(dest) is followed: it is the folder you named.
+        kept as a link. A symlinked folder given as O(dest) is followed, because it is the folder you named.
     type: path
   backup:
     description:
-      - Keep a timestamped copy of O(dest) before replacing it (of a symlink: a copy of the link).
+      - Keep a timestamped copy of O(dest) before replacing it (of a symlink, a copy of the link).
     type: bool
     default: false
   return_content:

@@ -234,11 +234,11 @@ def test_connectware_tags_are_valid_yaml():
 
 
 def test_alias_bomb_is_read_without_expanding():
-    bomb = 'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+    # 30 levels of ten references each: 10**30 leaves if it were expanded.
+    lines = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]']
     for level in range(1, 30):
-        bomb += '%s: &%s [%s]\n' % (chr(97 + level % 26) * (level // 26 + 2), chr(97 + level % 26) * (level // 26 + 2),
-                                   ', '.join(['*%s' % (chr(97 + (level - 1) % 26) * ((level - 1) // 26 + 2) if level > 1
-                                                       else 'a')] * 10))
+        lines.append('l%d: &l%d [%s]' % (level, level, ', '.join(['*l%d' % (level - 1)] * 10)))
+    bomb = '\n'.join(lines) + '\n'
     assert decode_commissioning_data(bomb) == (bomb, 'text', [])
     encoded = base64.b64encode(bomb.encode()).decode()
     assert decode_commissioning_data(encoded) == (bomb, 'base64', [])
@@ -271,8 +271,12 @@ def test_recursion_error_is_refused(monkeypatch):
 
 def test_recursion_error_inside_base64_is_refused(monkeypatch):
     real = _marketplace.load_yaml
-    monkeypatch.setattr(_marketplace, 'load_yaml', lambda text: real(text) if text == FILE_B64 else (_ for _ in ()).throw(
-        RecursionError()))
+
+    def recursing_inside(text):
+        if text == FILE_B64:
+            return real(text)
+        raise RecursionError()
+    monkeypatch.setattr(_marketplace, 'load_yaml', recursing_inside)
     with pytest.raises(ValueError, match='is base64 of YAML that nests too deep to be read'):
         decode_commissioning_data(FILE_B64)
 
