@@ -5,54 +5,19 @@
 
 """Action plugin of connectware_license: reads ``src`` on the controller (vault-aware).
 
-The file's text goes to the module as ``content`` (no_log there), so the license file
-never has to exist where the module runs, and Ansible Vault files decrypt as with copy.
+The file's text goes to the module as ``content`` (no_log there), so the license file never
+has to exist where the module runs, and Ansible Vault files decrypt as with copy. The task
+runs in-process when it would run on the controller anyway.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_native
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.iiot.connectware.plugins.module_utils._license import read_license_file
-
-MODULE = 'iiot.connectware.connectware_license'
+from ansible_collections.iiot.connectware.plugins.module_utils._license import license_file_text
+from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        module_args = dict(self._task.args)
-        src = module_args.pop('src', None)
-        if src is not None:
-            if module_args.get('content') is not None:
-                return dict(result, failed=True, msg='parameters are mutually exclusive: src|content')
-            try:
-                module_args['content'] = self._read_license(src)
-            except AnsibleError as error:
-                return dict(result, failed=True, msg=to_native(error))
-        result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
-        return result
-
-    def _read_license(self, src):
-        try:
-            path = self._find_needle('files', src)
-        except AnsibleError as error:
-            raise AnsibleError('src: license file %s not found: %s' % (src, to_native(error)))
-        real_path = self._loader.get_real_file(path, decrypt=True)
-        try:
-            with open(real_path, 'rb') as handle:
-                raw = handle.read()
-        except (IOError, OSError) as error:
-            raise AnsibleError('src: cannot read license file %s: %s' % (path, to_native(error)))
-        finally:
-            self._loader.cleanup_tmp_file(real_path)
-        text, problem = read_license_file(raw, path)
-        if problem is not None:
-            raise AnsibleError(problem)
-        return text
+class ActionModule(ConnectwareAction):
+    MODULE = 'iiot.connectware.connectware_license'
+    RUNNER = '_runner_license.run_license'
+    CONTROLLER_FILES = {'src': ('license file', 'content', ('content',), license_file_text)}

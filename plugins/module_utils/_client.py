@@ -41,6 +41,7 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlencode
+from ansible_collections.iiot.connectware.plugins.module_utils import _endpoints as endpoints
 
 HAS_REQUESTS = requests is not None
 
@@ -69,13 +70,13 @@ READ_CHUNK_BYTES = 64 * 1024
 # exhaust recursion further down (result serialization).
 MAX_JSON_DEPTH = 100
 
-LOGIN_PATH = '/api/login'
+LOGIN_PATH = endpoints.LOGIN
 _DIGITS = re.compile(r'^[0-9]{1,9}$')
 _CHARSET = re.compile(r'charset\s*=\s*"?([A-Za-z0-9_.:-]+)', re.IGNORECASE)
 _URL_USERINFO = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@')
 # Where Connectware's permission for an endpoint lives elsewhere (API reference: reading
 # /api/system/health needs HTTP read on /api/system/info).
-PERMISSION_PATHS = {'/api/system/health': '/api/system/info'}
+PERMISSION_PATHS = endpoints.PERMISSION_PATHS
 # Statuses that carry no content by definition.
 NO_CONTENT_STATUSES = (204, 205)
 # Requests' proxy settings that switch every environment proxy off (use_proxy: false).
@@ -100,6 +101,8 @@ class ConnectwareError(Exception):
         self.status = status
         self.body = body
         self.attempts = attempts
+        # Result fields known when the failure happened (for example what was there before).
+        self.result = None
 
     def to_result(self):
         """The structured part of a failure result (``api_error``)."""
@@ -115,8 +118,11 @@ class ConnectwareError(Exception):
 
 
 def format_failure(error):
-    """The one place a ConnectwareError becomes the keyword arguments of fail_json."""
-    return dict(msg=error.message, api_error=error.to_result())
+    """The one place a ConnectwareError becomes a failed result: the fields the failing code
+    already knew (``error.result``), the message, and the structured ``api_error``."""
+    failure = dict(error.result or {})
+    failure.update(failed=True, msg=error.message, api_error=error.to_result())
+    return failure
 
 
 def display_url(raw):

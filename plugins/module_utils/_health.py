@@ -12,6 +12,7 @@ returns ``(details, failures)``: what it judged, and one readable reason per pro
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.iiot.connectware.plugins.module_utils import _endpoints as endpoints
 from ansible_collections.iiot.connectware.plugins.module_utils._license import (
     EXPIRED,
     INVALID,
@@ -29,10 +30,10 @@ PREFLIGHT_PROBES = ('dockerHub', 'cybusRegistry', 'cybusPortal')
 
 # Check name -> endpoint it reads.
 CHECK_PATHS = {
-    'health': '/api/system/health',
-    'vrpc': '/api/system/vrpcHealth',
-    'license': '/api/system/info',
-    'preflight': '/api/system/preflight',
+    'health': endpoints.SYSTEM_HEALTH,
+    'vrpc': endpoints.SYSTEM_VRPC_HEALTH,
+    'license': endpoints.SYSTEM_INFO,
+    'preflight': endpoints.SYSTEM_PREFLIGHT,
 }
 
 

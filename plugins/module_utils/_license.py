@@ -16,6 +16,8 @@ import datetime
 import json
 import re
 
+from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
+
 _DATE_PREFIX = re.compile(r'^\s*(\d{4})-(\d{2})-(\d{2})')
 _UTC = datetime.timezone.utc
 
@@ -149,8 +151,8 @@ def read_license_file(raw, path):
     """The text of a license file: ``raw`` (bytes) read from ``path``, which names it in messages.
 
     Returns ``(text, None)`` when it is non-empty UTF-8 text, else ``(None, message)`` with a
-    message naming the option ``src``, the path and the fix (never the content). The action
-    plugin uses this on the controller; the module uses license_file_text.
+    message naming the option ``src``, the path and the fix (never the content). Both execution
+    paths use it through license_file_text.
     """
     if not isinstance(raw, bytes):
         return None, 'src: license file %s could not be read as bytes: give the path of the license file' % path
@@ -168,9 +170,6 @@ def license_file_text(raw, path):
     """read_license_file, raising ConnectwareError (kind config) when the file is not a license's text."""
     text, problem = read_license_file(raw, path)
     if problem is not None:
-        # Imported here so that the controller-side action plugin, which imports this file for
-        # read_license_file, never loads the HTTP client and its HTTP library.
-        from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
         raise ConnectwareError(problem, kind='config')
     return text
 

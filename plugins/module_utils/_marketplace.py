@@ -55,11 +55,12 @@ else:
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
+from ansible_collections.iiot.connectware.plugins.module_utils import _endpoints as endpoints
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
 
-APPS_PATH = '/api/marketplace/apps'
-META_PATH = '/api/marketplace/app/meta'
-APP_PATH = '/api/marketplace/app'
+APPS_PATH = endpoints.MARKETPLACE_APPS
+META_PATH = endpoints.MARKETPLACE_APP_META
+APP_PATH = endpoints.MARKETPLACE_APP
 NOT_SERVED = (400, 404, 405)
 
 # A commissioning file is YAML of some kilobytes; these bounds are far above any real one and
@@ -78,13 +79,16 @@ _UNPRINTABLE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\
 _SEPARATORS = re.compile(r'[/\\]')
 
 
-class MarketplaceError(Exception):
-    """The app asked for is not there or does not fit: ``msg`` for the user, ``result`` for the failure's result."""
+class MarketplaceError(ConnectwareError):
+    """The app asked for is not there or does not fit, or dest cannot take it (kind config).
+
+    ``msg`` for the user, ``result`` for the failure's result.
+    """
 
     def __init__(self, msg, **result):
-        super(MarketplaceError, self).__init__(msg)
+        super(MarketplaceError, self).__init__(msg, kind='config')
         self.msg = msg
-        self.result = result
+        self.result = result or None
 
 
 class _TooDeep(Exception):
@@ -362,8 +366,9 @@ class Destination(object):
         self.path = None
         self.temporary = None
 
-    def fail(self, msg, **result):
-        self.module.fail_json(msg=msg, **result)
+    @staticmethod
+    def fail(msg, **result):
+        raise MarketplaceError(msg, **result)
 
     def check(self):
         """Before any request: a usable dest, owner and group that exist, a folder that can be written."""
@@ -541,24 +546,23 @@ class Destination(object):
 class MarketplaceAppRunner(object):
     """connectware_marketplace_app: check dest, find the app, fetch its commissioning file, write it."""
 
-    def __init__(self, connectware):
-        self.connectware = connectware
-        self.module = connectware.module
-        self.params = connectware.params
-        self.marketplace = Marketplace(connectware.client)
+    def __init__(self, task):
+        self.task = task
+        # Ansible's file handling (attributes, backup, atomic move) is the module's: this runner
+        # runs as a module only (its action plugin never runs it in-process).
+        self.module = task.module
+        self.params = task.params
+        self.marketplace = Marketplace(task.client)
 
     def run(self):
         destination = None
         if self.params['dest'] is not None:
-            destination = Destination(self.module, diff_mode=self.connectware.diff_mode)
+            destination = Destination(self.module, diff_mode=self.task.diff_mode)
         try:
             return self._run(destination)
-        except MarketplaceError as error:
-            self.module.fail_json(msg=error.msg, **error.result)
         finally:
             if destination is not None:
                 destination.cleanup()
-        return None  # not reached: fail_json exits
 
     def _run(self, destination):
         params = self.params
@@ -571,7 +575,7 @@ class MarketplaceAppRunner(object):
         commissioning = self.marketplace.fetch(app)
         self.marketplace.check_version(app, commissioning, params['version'])
         for warning in commissioning.warnings:
-            self.connectware.warn(warning)
+            self.task.warn(warning)
         result = dict(changed=False, app=app, meta=commissioning.meta, encoding=commissioning.encoding,
                       checksum=commissioning.checksum)
         if params['return_content']:
@@ -579,3 +583,7 @@ class MarketplaceAppRunner(object):
         if destination is not None:
             destination.write(commissioning.content, result)
         return result
+
+
+def run_marketplace_app(task):
+    return MarketplaceAppRunner(task).run()

@@ -3,20 +3,26 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The glue between AnsibleModule and the Connectware client.
+"""The glue between a module's runner and Ansible, for both execution paths.
 
-FOR INTERNAL COLLECTION USE ONLY.  A module builds a ConnectwareModule, does its
-work with ``.client`` and hands a runner to ``execute``, which turns every
-ConnectwareError into fail_json, in this one place.
+FOR INTERNAL COLLECTION USE ONLY.
 
-Whatever way a module ends (exit_json or fail_json), its result carries ``api_retries``
-and, when requests had to be sent again, one warning saying how many and why.
+A module's ``main()`` is ``run_module(runner, **options)``: AnsibleModule validates the
+arguments and the task runs as a module process. An action plugin calls
+``run_in_process(runner, args, ...)`` with the same options: the same spec validates the
+arguments in the controller's worker. Both then go through ``execute``: the checks every
+module shares before any request, a ready client, the runner, and the one place where a
+ConnectwareError becomes a failed result (``format_failure``). Every result carries
+``api_retries`` and, when requests had to be sent again, one warning saying how many and why.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import (
     ConnectwareClient,
@@ -32,25 +38,10 @@ from ansible_collections.iiot.connectware.plugins.module_utils._connection_optio
     module_kwargs,
     resolve_credentials,
 )
+from ansible_collections.iiot.connectware.plugins.module_utils._task import Task
 
 # The result key that counts the requests sent again in this task.
 RETRIES_RESULT_KEY = 'api_retries'
-
-
-class _ReportingModule(AnsibleModule):
-    """An AnsibleModule that lets the glue complete every result before it leaves."""
-
-    before_exit = None
-
-    def exit_json(self, **kwargs):
-        if self.before_exit is not None:
-            self.before_exit(kwargs)
-        super(_ReportingModule, self).exit_json(**kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        if self.before_exit is not None:
-            self.before_exit(kwargs)
-        super(_ReportingModule, self).fail_json(msg, **kwargs)
 
 
 def non_finite_float_options(argument_spec, params):
@@ -59,75 +50,97 @@ def non_finite_float_options(argument_spec, params):
             if spec.get('type') == 'float' and params.get(name) is not None and not is_finite_number(params[name])]
 
 
-class ConnectwareModule(object):
-    """An AnsibleModule with the shared connection options and a ready client.
+def connect(params, argument_spec, remember_secret):
+    """The checks every module shares, before any request, then a ready client.
 
-    The client is built (and its options validated) before any request, so bad
-    connection input fails without touching the host.
+    ``remember_secret`` is called with every secret learned on the way (credentials from the
+    environment or the url, login tokens, contents a runner declares secret).
+    Raises ConnectwareError (kind config) naming the option and the fix.
     """
-
-    def __init__(self, argument_spec=None, **kwargs):
-        self.client = None
-        self._reported = False
-        self.module = _ReportingModule(**module_kwargs(argument_spec, **kwargs))
-        self.module.before_exit = self._complete_result
-        self.params = self.module.params
-        if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-        # Credentials written into the url are refused, and never shown (not even in the invocation).
-        userinfo = url_userinfo_secret(self.params.get('url'))
-        if userinfo:
-            self.module.no_log_values.add(userinfo)
-        # nan and inf pass Ansible's float check; no option of this collection means them.
-        for name, value in non_finite_float_options(self.module.argument_spec, self.params):
-            self.module.fail_json(msg='%s must be a finite number (got %s): give a number such as 30' % (name, value))
-        for secret in resolve_credentials(self.params):
-            self.module.no_log_values.add(secret)
-        try:
-            self.client = ConnectwareClient(on_secret=self.module.no_log_values.add, **client_kwargs(self.params))
-        except ConnectwareError as error:
-            self.fail(error)
-        for message in self.client.security_warnings():
-            self.warn(message)
-
-    @property
-    def check_mode(self):
-        return self.module.check_mode
-
-    @property
-    def diff_mode(self):
-        return self.module._diff  # pylint: disable=protected-access
-
-    def require_not_negative(self, *options):
-        """Fail, before any request, when a numeric option is below 0."""
-        for option in options:
-            if self.params[option] < 0:
-                self.module.fail_json(msg='%s must be 0 or more (got %s)' % (option, self.params[option]))
-
-    def fail(self, error, **result):
-        """Fail the task from a ConnectwareError, keeping whatever result is already known."""
-        failure = format_failure(error)
-        failure.update(result)
-        self.module.fail_json(**failure)
-
-    def warn(self, message):
-        self.module.warn(message)
-
-    def _complete_result(self, result):
-        """Add the retry count (and, once, the warning about retries) to the result that leaves."""
-        if self.client is None:
-            return
-        result.setdefault(RETRIES_RESULT_KEY, self.client.retry_count)
-        summary = self.client.retry_summary()
-        if summary and not self._reported:
-            self._reported = True
-            self.warn(summary)
+    # Credentials written into the url are refused, and never shown (not even in the invocation).
+    userinfo = url_userinfo_secret(params.get('url'))
+    if userinfo:
+        remember_secret(userinfo)
+    # nan and inf pass Ansible's float check; no option of this collection means them.
+    for name, value in non_finite_float_options(argument_spec, params):
+        raise ConnectwareError('%s must be a finite number (got %s): give a number such as 30' % (name, value),
+                               kind='config')
+    for secret in resolve_credentials(params):
+        remember_secret(secret)
+    return ConnectwareClient(on_secret=remember_secret, **client_kwargs(params))
 
 
-def execute(connectware_module, runner):
-    """Run ``runner()`` and exit: its dict result with exit_json, a ConnectwareError with fail_json."""
+def execute(runner, params, argument_spec, remember_secret, check_mode=False, diff_mode=False, module=None):
+    """Run ``runner`` on validated ``params``: its result, or its failure as a result.
+
+    The result holds ``warnings`` (a list) for the caller to hand to Ansible its own way.
+    ``module`` (the AnsibleModule, on the module path only) is there for runners that need
+    Ansible's file handling.
+    """
     try:
-        result = runner()
+        client = connect(params, argument_spec, remember_secret)
     except ConnectwareError as error:
-        connectware_module.fail(error)
-    connectware_module.module.exit_json(**result)
+        return dict(format_failure(error), warnings=[])
+    task = Task(params, client, check_mode=check_mode, diff_mode=diff_mode)
+    task.module = module
+    for message in client.security_warnings():
+        task.warn(message)
+    try:
+        result = runner(task)
+    except ConnectwareError as error:
+        result = format_failure(error)
+    result.setdefault(RETRIES_RESULT_KEY, client.retry_count)
+    summary = client.retry_summary()
+    if summary:
+        task.warn(summary)
+    result['warnings'] = list(task.warnings)
+    return result
+
+
+def run_module(runner, argument_spec=None, **options):
+    """The ``main()`` of every module: validate with AnsibleModule, execute, exit or fail."""
+    module = AnsibleModule(**module_kwargs(argument_spec, **options))
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests') + '. When Ansible runs in a virtualenv, set '
+                         'ansible_python_interpreter: "{{ ansible_playbook_python }}" for the host that runs this '
+                         'module (usually localhost)', exception=REQUESTS_IMPORT_ERROR)
+    result = execute(runner, module.params, module.argument_spec, module.no_log_values.add,
+                     check_mode=module.check_mode, diff_mode=module._diff,  # pylint: disable=protected-access
+                     module=module)
+    for message in result.pop('warnings'):
+        module.warn(message)
+    if result.pop('failed', False):
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+def run_in_process(runner, module_args, check_mode=False, diff_mode=False, module_name='module', argument_spec=None,
+                   **options):
+    """The same task as ``run_module``, in the calling (controller's) process: returns the result.
+
+    Validation uses the module's own spec (types, defaults, env fallbacks, no_log, aliases,
+    mutually exclusive and required sets), and every no_log value and learned secret is
+    masked in the whole result, as AnsibleModule does on the module path.
+    """
+    kwargs = module_kwargs(argument_spec, **options)
+    spec = kwargs['argument_spec']
+    validator = ArgumentSpecValidator(spec, mutually_exclusive=kwargs['mutually_exclusive'],
+                                      required_together=kwargs['required_together'],
+                                      required_one_of=kwargs['required_one_of'], required_if=kwargs['required_if'],
+                                      required_by=kwargs['required_by'])
+    validation = validator.validate(dict(module_args))
+    no_log_values = set(validation._no_log_values)  # pylint: disable=protected-access
+    if validation.error_messages:
+        message = validation.errors.msg
+        if isinstance(validation.errors[0], UnsupportedError):
+            message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
+        return remove_values(dict(failed=True, msg=message), no_log_values)
+    params = validation.validated_parameters
+    result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode)
+    alias_warnings = ['Both option %s and its alias %s are set.' % (warning['option'], warning['alias'])
+                      for warning in validation._warnings]  # pylint: disable=protected-access
+    result['warnings'] = alias_warnings + result['warnings']
+    if not result['warnings']:
+        del result['warnings']
+    result['invocation'] = dict(module_args=params)
+    return remove_values(result, no_log_values)

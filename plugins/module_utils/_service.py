@@ -32,18 +32,18 @@ except ImportError:
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
+from ansible_collections.iiot.connectware.plugins.module_utils import _endpoints as endpoints
 from ansible_collections.iiot.connectware.plugins.module_utils._client import REDACTED, ConnectwareError
 from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import (
     MAX_DATA_CHARS,
     Marketplace,
-    MarketplaceError,
     load_yaml,
     shown,
     strict_base64_text,
 )
 
-SERVICES_PATH = '/api/services'
-VALIDATE_PATH = '/api/validate/service'
+SERVICES_PATH = endpoints.SERVICES
+VALIDATE_PATH = endpoints.SERVICE_VALIDATE
 
 # The API reference does not say which characters a service id may have. Connectware's own
 # default ids are lowercase letters and digits; this set adds what ids commonly use (upper case,
@@ -59,6 +59,15 @@ SETTLED = ('enabled', 'disabled', 'deviated')
 TARGET = {'enabled': 'enabled', 'disabled': 'disabled', 'present': None, 'absent': None}
 OPERATION = {'enabled': 'enable', 'disabled': 'disable'}
 _MISSING = object()
+
+
+def commissioning_file_text(raw, path):
+    """The text of a commissioning file read from ``path`` on the controller (option ``src``)."""
+    try:
+        return to_text(raw, errors='strict')
+    except UnicodeDecodeError:
+        raise config_error('src: commissioning file %s is not UTF-8 text: give the service commissioning file (YAML) '
+                           'as written' % path)
 
 
 def run_service(task, clock=time.monotonic, sleep=time.sleep):
@@ -189,7 +198,7 @@ class ServiceRunner(object):
         self.clock = clock
         self.sleep = sleep
         self.service_id = self.params.get('service_id')
-        self.path = '%s/%s' % (SERVICES_PATH, self.service_id)
+        self.path = endpoints.service(self.service_id)
         self.actions = []
         self.service = None
         self.previous = None
@@ -355,14 +364,10 @@ class ServiceRunner(object):
 
     def marketplace_file(self):
         app_options = self.params['marketplace']
-        try:
-            app, commissioning = Marketplace(self.client).get(
-                name=app_options.get('name'), directory=app_options.get('directory'),
-                filename=app_options.get('filename'), version=app_options.get('version'), prefix='marketplace.')
-        except MarketplaceError as error:
-            failure = config_error(error.msg)
-            failure.result = dict(error.result)
-            raise failure
+        # A MarketplaceError is a ConnectwareError (kind config) naming the option and the candidates.
+        app, commissioning = Marketplace(self.client).get(
+            name=app_options.get('name'), directory=app_options.get('directory'),
+            filename=app_options.get('filename'), version=app_options.get('version'), prefix='marketplace.')
         for warning in commissioning.warnings:
             self.task.warn(warning)
         self.marketplace = dict(name=app.get('name'), directory=app.get('directory'), filename=app.get('filename'),

@@ -200,116 +200,29 @@ elapsed:
   sample: 0.12
 '''
 
-import time
+from ansible_collections.iiot.connectware.plugins.module_utils._module import run_module
+from ansible_collections.iiot.connectware.plugins.module_utils._runner_health_check import run_health_check
 
-from ansible_collections.iiot.connectware.plugins.module_utils._gather import fetch_concurrently
-from ansible_collections.iiot.connectware.plugins.module_utils._health import (
-    CHECK_PATHS,
-    judge_health,
-    judge_license,
-    judge_preflight,
-    judge_vrpc,
+OPTIONS = dict(
+    argument_spec=dict(
+        checks=dict(type='list', elements='str', choices=['health', 'vrpc', 'license', 'preflight'],
+                    default=['health', 'vrpc', 'license']),
+        services=dict(type='list', elements='str', default=[]),
+        ignore_services=dict(type='list', elements='str', default=[]),
+        healthy_statuses=dict(type='list', elements='str', default=['running']),
+        healthy_agent_statuses=dict(type='list', elements='str', default=[]),
+        license_min_days=dict(type='int', default=0),
+        preflight_required=dict(type='list', elements='str', choices=['dockerHub', 'cybusRegistry', 'cybusPortal'],
+                                default=['dockerHub', 'cybusRegistry', 'cybusPortal']),
+        wait_timeout=dict(type='float', default=0),
+        wait_interval=dict(type='float', default=5),
+        fail_on_unhealthy=dict(type='bool', default=True),
+    ),
 )
-from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
-
-# Errors that waiting cannot mend: stop polling at once.
-PERMANENT_ERROR_KINDS = ('auth', 'permission', 'tls', 'config')
-
-
-class ConnectwareHealthCheck(object):
-    def __init__(self, connectware, clock=time.monotonic, sleep=time.sleep):
-        self.connectware = connectware
-        self.params = connectware.params
-        self.clock = clock
-        self.sleep = sleep
-        self.version = None
-        connectware.require_not_negative('wait_timeout', 'license_min_days')
-        if self.params['wait_interval'] <= 0:
-            connectware.module.fail_json(msg='wait_interval must be greater than 0 (got %s)' % self.params['wait_interval'])
-        if not self.params['checks']:
-            connectware.module.fail_json(msg='checks is empty: name at least one of health, vrpc, license, preflight')
-        if 'health' in self.params['checks'] and not self.params['healthy_statuses']:
-            connectware.module.fail_json(msg='healthy_statuses is empty, so no service could be healthy: name the healthy '
-                                             'status values, for example [running]')
-        # Keep the documented order whatever order the user wrote.
-        self.checks = [name for name in CHECK_PATHS if name in self.params['checks']]
-
-    def judge(self, name, answer):
-        params = self.params
-        if name == 'health':
-            return judge_health(answer, params['healthy_statuses'], params['services'], params['ignore_services'])
-        if name == 'vrpc':
-            return judge_vrpc(answer, params['healthy_agent_statuses'])
-        if name == 'license':
-            return judge_license(answer, params['license_min_days'])
-        return judge_preflight(answer, params['preflight_required'])
-
-    def attempt(self):
-        """One round of every check. Returns (checks, failures, permanent_error)."""
-        answers, errors = fetch_concurrently(self.connectware.client,
-                                             dict((name, (CHECK_PATHS[name], None)) for name in self.checks))
-        info = answers.get('license')
-        if isinstance(info, dict) and isinstance(info.get('version'), str):
-            self.version = info['version']
-        checks, failures, permanent = {}, [], False
-        for name in self.checks:
-            if name in errors:
-                error = errors[name]
-                reasons = ['%s check: %s' % (name, error.message)]
-                details = dict(api_error=error.to_result())
-                permanent = permanent or error.kind in PERMANENT_ERROR_KINDS
-            else:
-                details, reasons = self.judge(name, answers[name])
-            details.update(ok=not reasons, failures=reasons)
-            checks[name] = details
-            failures.extend(reasons)
-        return checks, failures, permanent
-
-    def run(self):
-        started = self.clock()
-        deadline = started + self.params['wait_timeout']
-        attempts = 0
-        while True:
-            attempts += 1
-            checks, failures, permanent = self.attempt()
-            remaining = deadline - self.clock()
-            if not failures or permanent or remaining <= 0:
-                break
-            self.sleep(min(self.params['wait_interval'], remaining))
-        elapsed = round(self.clock() - started, 3)
-        result = dict(changed=False, healthy=not failures, failures=failures, checks=checks, attempts=attempts,
-                      elapsed=elapsed)
-        if self.version is not None:
-            result['version'] = self.version
-        if failures and self.params['fail_on_unhealthy']:
-            waited = ''
-            if self.params['wait_timeout'] > 0:
-                waited = ' (still, after %d attempt(s) in %.1fs of wait_timeout=%ss)' % (
-                    attempts, elapsed, ('%g' % self.params['wait_timeout']))
-            self.connectware.module.fail_json(
-                msg='Connectware at %s is unhealthy%s: %s' % (self.connectware.client.base_url, waited, '; '.join(failures)),
-                **result)
-        return result
 
 
 def main():
-    connectware = ConnectwareModule(
-        argument_spec=dict(
-            checks=dict(type='list', elements='str', choices=['health', 'vrpc', 'license', 'preflight'],
-                        default=['health', 'vrpc', 'license']),
-            services=dict(type='list', elements='str', default=[]),
-            ignore_services=dict(type='list', elements='str', default=[]),
-            healthy_statuses=dict(type='list', elements='str', default=['running']),
-            healthy_agent_statuses=dict(type='list', elements='str', default=[]),
-            license_min_days=dict(type='int', default=0),
-            preflight_required=dict(type='list', elements='str', choices=['dockerHub', 'cybusRegistry', 'cybusPortal'],
-                                    default=['dockerHub', 'cybusRegistry', 'cybusPortal']),
-            wait_timeout=dict(type='float', default=0),
-            wait_interval=dict(type='float', default=5),
-            fail_on_unhealthy=dict(type='bool', default=True),
-        ),
-    )
-    execute(connectware, ConnectwareHealthCheck(connectware).run)
+    run_module(run_health_check, **OPTIONS)
 
 
 if __name__ == '__main__':

@@ -206,61 +206,19 @@ gathered_subsets:
   sample: [info, health, vrpc_health]
 '''
 
-from ansible_collections.iiot.connectware.plugins.module_utils._gather import (
-    SubsetError,
-    combined_error,
-    fetch_concurrently,
-    resolve_subsets,
+from ansible_collections.iiot.connectware.plugins.module_utils._module import run_module
+from ansible_collections.iiot.connectware.plugins.module_utils._runner_info import run_info
+
+OPTIONS = dict(
+    argument_spec=dict(
+        gather_subset=dict(type='list', elements='str', default=['info', 'health', 'vrpc_health']),
+        metrics_period=dict(type='list', elements='str', choices=['hourly', 'daily'], default=['hourly', 'daily']),
+    ),
 )
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_of_answer
-from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
-
-# Subset name -> endpoint, in the order results are documented.
-SUBSET_PATHS = {
-    'info': '/api/system/info',
-    'preflight': '/api/system/preflight',
-    'health': '/api/system/health',
-    'vrpc_health': '/api/system/vrpcHealth',
-    'metrics': '/api/system/metrics',
-    'agents': '/api/system/agents',
-    'marketplace_apps': '/api/marketplace/apps',
-}
-
-
-class ConnectwareInfo(object):
-    def __init__(self, connectware):
-        self.connectware = connectware
-        params = connectware.params
-        try:
-            self.subsets = resolve_subsets(params['gather_subset'], SUBSET_PATHS)
-        except SubsetError as error:
-            connectware.module.fail_json(msg=str(error))
-        self.metrics_params = dict((period, 'true' if period in params['metrics_period'] else 'false')
-                                   for period in ('hourly', 'daily'))
-
-    def calls(self):
-        return dict((name, (SUBSET_PATHS[name], self.metrics_params if name == 'metrics' else None))
-                    for name in self.subsets)
-
-    def run(self):
-        results, errors = fetch_concurrently(self.connectware.client, self.calls())
-        if errors:
-            raise combined_error(errors, labels=dict((name, 'subset %s' % name) for name in errors))
-        result = dict(changed=False, gathered_subsets=self.subsets)
-        result.update(results)
-        if 'info' in results:
-            result['license'] = license_of_answer(results['info'])
-        return result
 
 
 def main():
-    connectware = ConnectwareModule(
-        argument_spec=dict(
-            gather_subset=dict(type='list', elements='str', default=['info', 'health', 'vrpc_health']),
-            metrics_period=dict(type='list', elements='str', choices=['hourly', 'daily'], default=['hourly', 'daily']),
-        ),
-    )
-    execute(connectware, ConnectwareInfo(connectware).run)
+    run_module(run_info, **OPTIONS)
 
 
 if __name__ == '__main__':

@@ -184,27 +184,28 @@ backup_file:
   sample: /srv/connectware/services/opcua-to-mqtt.yml.12345.2026-11-29@08:00:00~
 '''
 
-from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import MarketplaceAppRunner
-from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
+from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import run_marketplace_app
+from ansible_collections.iiot.connectware.plugins.module_utils._module import run_module
+
+OPTIONS = dict(
+    argument_spec=dict(
+        directory=dict(type='str'),
+        filename=dict(type='str'),
+        name=dict(type='str'),
+        version=dict(type='str'),
+        dest=dict(type='path'),
+        backup=dict(type='bool', default=False),
+        return_content=dict(type='bool', default=True),
+    ),
+    mutually_exclusive=[('name', 'directory'), ('name', 'filename')],
+    required_together=[('directory', 'filename')],
+    required_one_of=[('name', 'directory')],
+    add_file_common_args=True,
+)
 
 
 def main():
-    connectware = ConnectwareModule(
-        argument_spec=dict(
-            directory=dict(type='str'),
-            filename=dict(type='str'),
-            name=dict(type='str'),
-            version=dict(type='str'),
-            dest=dict(type='path'),
-            backup=dict(type='bool', default=False),
-            return_content=dict(type='bool', default=True),
-        ),
-        mutually_exclusive=[('name', 'directory'), ('name', 'filename')],
-        required_together=[('directory', 'filename')],
-        required_one_of=[('name', 'directory')],
-        add_file_common_args=True,
-    )
-    execute(connectware, MarketplaceAppRunner(connectware).run)
+    run_module(run_marketplace_app, **OPTIONS)
 
 
 if __name__ == '__main__':

@@ -281,10 +281,8 @@ resources:
   sample: [{id: opcuaConnection, type: "Cybus::Connection", currentState: deviated}]
 '''
 
-from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
-from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
+from ansible_collections.iiot.connectware.plugins.module_utils._module import run_module
 from ansible_collections.iiot.connectware.plugins.module_utils._service import run_service
-from ansible_collections.iiot.connectware.plugins.module_utils._task import Task
 
 ARGUMENT_SPEC = dict(
     service_id=dict(type='str', required=True, aliases=['id']),
@@ -309,22 +307,11 @@ REQUIRED_IF = [(state, value, ('src', 'content', 'marketplace'), True)
                for state, value in (('state', 'enabled'), ('state', 'disabled'), ('state', 'present'))]
 
 
+OPTIONS = dict(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE, required_if=REQUIRED_IF)
+
+
 def main():
-    connectware = ConnectwareModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                                    required_if=REQUIRED_IF)
-    task = Task(connectware.params, connectware.client, connectware.check_mode, connectware.diff_mode)
-
-    def runner():
-        try:
-            return run_service(task)
-        except ConnectwareError as error:
-            failure = error
-        finally:
-            for message in task.warnings:
-                connectware.warn(message)
-        return connectware.fail(failure, **(getattr(failure, 'result', None) or {}))
-
-    execute(connectware, runner)
+    run_module(run_service, **OPTIONS)
 
 
 if __name__ == '__main__':

@@ -328,8 +328,17 @@ def test_long_bodies_are_cut_to_an_excerpt():
 def test_format_failure_is_msg_plus_api_error():
     error = ConnectwareError('boom', kind='http', method='GET', path='/p', url='https://h/p', status=503, body='b',
                              attempts=4)
-    assert format_failure(error) == {'msg': 'boom', 'api_error': {
+    assert format_failure(error) == {'failed': True, 'msg': 'boom', 'api_error': {
         'kind': 'http', 'method': 'GET', 'path': '/p', 'url': 'https://h/p', 'status': 503, 'body': 'b', 'attempts': 4}}
+
+
+def test_format_failure_keeps_what_the_failing_code_knew():
+    error = ConnectwareError('refused', kind='config')
+    error.result = {'changed': False, 'previous_license': {'id': 'lic-1'}, 'msg': 'not this one'}
+    failure = format_failure(error)
+    assert failure['previous_license'] == {'id': 'lic-1'} and failure['changed'] is False
+    # The message and api_error are the error's own, whatever the result fields say.
+    assert failure['msg'] == 'refused' and failure['failed'] is True and failure['api_error']['kind'] == 'config'
 
 
 # -- retries -------------------------------------------------------------------------------

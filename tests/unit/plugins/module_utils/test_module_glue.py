@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 
-from ansible_collections.iiot.connectware.plugins.module_utils._module import ConnectwareModule, execute
+from ansible_collections.iiot.connectware.plugins.module_utils import _module as glue
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..'))
@@ -18,22 +18,36 @@ sys.path.insert(0, HERE)
 from module_runner import run_module  # noqa: E402  pylint: disable=wrong-import-position
 from hostile_server import HostileServer, answer  # noqa: E402  pylint: disable=wrong-import-position
 
+# A module as the collection's modules are: its own float options beside the shared ones.
+OPTIONS = dict(argument_spec=dict(
+    wait_timeout=dict(type='float', default=0),
+    wait_interval=dict(type='float', default=5),
+))
 
-def module_main(runner=None):
-    """A module as the collection's modules are: its own float options beside the shared ones."""
-    def main():
-        connectware = ConnectwareModule(argument_spec=dict(
-            wait_timeout=dict(type='float', default=0),
-            wait_interval=dict(type='float', default=5),
-        ))
-        execute(connectware, lambda: (runner or (lambda client: {'changed': False}))(connectware.client))
-    return main
+
+def task_runner(runner=None):
+    return lambda task: (runner or (lambda client: {'changed': False}))(task.client)
+
+
+EXECUTION = {'path': 'module'}
+
+
+@pytest.fixture(autouse=True, params=['module', 'in-process'])
+def execution_path(request):
+    """Every test here runs on both execution paths: the results must be the same."""
+    EXECUTION['path'] = request.param
+    yield request.param
+    EXECUTION['path'] = 'module'
 
 
 def run(args, runner=None):
+    """(failed, result, warnings) of one task, run as a module or in-process as the action plugin does."""
+    if EXECUTION['path'] == 'in-process':
+        result = glue.run_in_process(task_runner(runner), args, **OPTIONS)
+        return result.pop('failed', False), result, result.pop('warnings', [])
     warnings = []
     with mock.patch.object(basic.AnsibleModule, 'warn', lambda self, message: warnings.append(message)):
-        failed, result = run_module(module_main(runner), args)
+        failed, result = run_module(lambda: glue.run_module(task_runner(runner), **OPTIONS), args)
     return failed, result, warnings
 
 
@@ -72,7 +86,8 @@ def test_validate_certs_false_warns_once():
 
 
 def test_a_token_over_plain_http_warns_once_and_loopback_does_not():
-    _failed, _result, warnings = run({'url': 'http://cw.example', 'token': 'tok'})
+    # A token as long as real ones: Ansible masks a no_log value wherever it stands in a result.
+    _failed, _result, warnings = run({'url': 'http://cw.example', 'token': 'tok-0123456789abcdef'})
     assert len(warnings) == 1 and 'the API token travels unencrypted' in warnings[0]
     _failed, _result, warnings = run({'url': 'http://cw.example', 'username': 'ops', 'password': 'pw'})
     assert len(warnings) == 1 and "the password of user 'ops' travels unencrypted" in warnings[0]
@@ -129,6 +144,14 @@ def test_credentials_in_the_url_are_masked_in_the_whole_result():
         from module_runner import patch_module_args
         with patch_module_args({'url': 'https://admin:pw-in-url@cw.example', 'token': 'tok'}):
             with pytest.raises(SystemExit) as caught:
-                ConnectwareModule()
+                glue.run_module(task_runner(), **OPTIONS)
     assert 'must not carry credentials' in str(caught.value) and 'pw-in-url' not in str(caught.value)
     assert 'pw-in-url' in masked
+
+
+def test_credentials_in_the_url_are_masked_in_process():
+    result = glue.run_in_process(task_runner(), {'url': 'https://admin:pw-in-url@cw.example', 'token': 'tok'},
+                                 **OPTIONS)
+    assert result['failed'] and 'must not carry credentials' in result['msg']
+    assert 'pw-in-url' not in repr(result)
+    assert result['invocation']['module_args']['url'] != 'https://admin:pw-in-url@cw.example'

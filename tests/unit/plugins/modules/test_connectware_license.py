@@ -18,7 +18,7 @@ import pytest
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
 from ansible_collections.iiot.connectware.plugins.module_utils._health import judge_license
 from ansible_collections.iiot.connectware.plugins.modules import connectware_license
-from ansible_collections.iiot.connectware.plugins.modules.connectware_license import ConnectwareLicense
+from ansible_collections.iiot.connectware.plugins.module_utils._runner_license import ConnectwareLicense
 from connectware_sim import Instance, make_license_jwt
 from connectware_sim.state import iso_date
 
@@ -114,19 +114,14 @@ class FakeClient(object):
 
 
 class Failed(Exception):
-    def __init__(self, error, result):
+    def __init__(self, error):
         super(Failed, self).__init__(error.message)
         self.error = error
-        self.result = result
+        self.result = error.result or {}
 
 
-class FakeAnsibleModule(object):
-    def __init__(self):
-        self.no_log_values = set()
-
-
-class FakeConnectware(object):
-    """The glue's interface as the runner uses it."""
+class FakeTask(object):
+    """What the runner gets (a Task), with its parameters and a scripted client."""
 
     def __init__(self, client, check_mode=False, diff_mode=False, **params):
         self.params = dict(state='present', src=None, content=None, force=False, allow_downgrade=False,
@@ -135,19 +130,13 @@ class FakeConnectware(object):
         self.client = client
         self.check_mode = check_mode
         self.diff_mode = diff_mode
-        self.module = FakeAnsibleModule()
         self.warnings = []
-
-    def require_not_negative(self, *options):
-        for option in options:
-            if self.params[option] < 0:
-                raise AssertionError('negative %s reached the runner' % option)
 
     def warn(self, message):
         self.warnings.append(message)
 
-    def fail(self, error, **result):
-        raise Failed(error, result)
+    def add_secret(self, text):
+        self.client.add_secret(text)
 
 
 def run(client, **kwargs):
@@ -156,17 +145,17 @@ def run(client, **kwargs):
 
 
 def run_with_glue(client, **kwargs):
-    """The result of a run that succeeds, and the glue it ran with (its warnings, its no_log values)."""
-    connectware = FakeConnectware(client, **kwargs)
-    return ConnectwareLicense(connectware, today=TODAY).run(), connectware
+    """The result of a run that succeeds, and the task it ran with (its warnings)."""
+    task = FakeTask(client, **kwargs)
+    return ConnectwareLicense(task, today=TODAY).run(), task
 
 
 def run_failing(client, **kwargs):
     """The failure (error and result fields) of a run that fails."""
-    connectware = FakeConnectware(client, **kwargs)
-    with pytest.raises(Failed) as caught:
-        ConnectwareLicense(connectware, today=TODAY).run()
-    return caught.value
+    task = FakeTask(client, **kwargs)
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareLicense(task, today=TODAY).run()
+    return Failed(caught.value)
 
 
 # -- unchanged -----------------------------------------------------------------------------
@@ -181,7 +170,7 @@ def test_installed_file_sends_nothing_and_costs_one_request():
     assert result['file_identity'] == {'id': 'lic-new', 'expiration': day(400), 'account': 'acme',
                                        'license_class': 'Production', 'name': None}
     # The text (without its trailing white space, as it would be sent) is a secret of the client and the module.
-    assert client.secrets == [NEW_FILE] and connectware.module.no_log_values == {NEW_FILE}
+    assert client.secrets == [NEW_FILE]
     assert 'diff' not in result
 
 
@@ -492,12 +481,11 @@ def test_one_min_days_rule_for_both_modules(data, minimum, passes):
     assert (judge_license(answer, minimum, today=TODAY)[1] == []) is passes
     identity_file = jwt(id=data['file']['id'])          # installed already: no upload, the rule alone decides
     client = FakeClient(info=[answer])
-    connectware = FakeConnectware(client, content=identity_file, min_days_left=minimum)
-    runner = ConnectwareLicense(connectware, today=TODAY)
+    runner = ConnectwareLicense(FakeTask(client, content=identity_file, min_days_left=minimum), today=TODAY)
     if passes:
         assert runner.run()['changed'] is False
     else:
-        with pytest.raises(Failed):
+        with pytest.raises(ConnectwareError):
             runner.run()
 
 

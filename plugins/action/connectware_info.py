@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action plugin of connectware_info: runs it in-process when it would run on the controller anyway."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
+
+
+class ActionModule(ConnectwareAction):
+    MODULE = 'iiot.connectware.connectware_info'
+    RUNNER = '_runner_info.run_info'

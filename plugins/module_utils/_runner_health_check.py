@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The logic of connectware_health_check: one verdict with reasons, optionally waiting until healthy.
+
+FOR INTERNAL COLLECTION USE ONLY.  The rules of each check live in _health.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+
+from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
+from ansible_collections.iiot.connectware.plugins.module_utils._gather import fetch_concurrently
+from ansible_collections.iiot.connectware.plugins.module_utils._health import (
+    CHECK_PATHS,
+    judge_health,
+    judge_license,
+    judge_preflight,
+    judge_vrpc,
+)
+
+# Errors that waiting cannot mend: stop polling at once.
+PERMANENT_ERROR_KINDS = ('auth', 'permission', 'tls', 'config')
+
+
+def config_error(message):
+    return ConnectwareError(message, kind='config')
+
+
+class HealthCheck(object):
+    def __init__(self, task, clock=time.monotonic, sleep=time.sleep):
+        self.task = task
+        self.params = task.params
+        self.clock = clock
+        self.sleep = sleep
+        self.version = None
+        for option in ('wait_timeout', 'license_min_days'):
+            if self.params[option] < 0:
+                raise config_error('%s must be 0 or more (got %s)' % (option, self.params[option]))
+        if self.params['wait_interval'] <= 0:
+            raise config_error('wait_interval must be greater than 0 (got %s)' % self.params['wait_interval'])
+        if not self.params['checks']:
+            raise config_error('checks is empty: name at least one of health, vrpc, license, preflight')
+        if 'health' in self.params['checks'] and not self.params['healthy_statuses']:
+            raise config_error('healthy_statuses is empty, so no service could be healthy: name the healthy status '
+                               'values, for example [running]')
+        # Keep the documented order whatever order the user wrote.
+        self.checks = [name for name in CHECK_PATHS if name in self.params['checks']]
+
+    def judge(self, name, answer):
+        params = self.params
+        if name == 'health':
+            return judge_health(answer, params['healthy_statuses'], params['services'], params['ignore_services'])
+        if name == 'vrpc':
+            return judge_vrpc(answer, params['healthy_agent_statuses'])
+        if name == 'license':
+            return judge_license(answer, params['license_min_days'])
+        return judge_preflight(answer, params['preflight_required'])
+
+    def attempt(self):
+        """One round of every check. Returns (checks, failures, permanent_error)."""
+        answers, errors = fetch_concurrently(self.task.client,
+                                             dict((name, (CHECK_PATHS[name], None)) for name in self.checks))
+        info = answers.get('license')
+        if isinstance(info, dict) and isinstance(info.get('version'), str):
+            self.version = info['version']
+        checks, failures, permanent = {}, [], False
+        for name in self.checks:
+            if name in errors:
+                error = errors[name]
+                reasons = ['%s check: %s' % (name, error.message)]
+                details = dict(api_error=error.to_result())
+                permanent = permanent or error.kind in PERMANENT_ERROR_KINDS
+            else:
+                details, reasons = self.judge(name, answers[name])
+            details.update(ok=not reasons, failures=reasons)
+            checks[name] = details
+            failures.extend(reasons)
+        return checks, failures, permanent
+
+    def run(self):
+        started = self.clock()
+        deadline = started + self.params['wait_timeout']
+        attempts = 0
+        while True:
+            attempts += 1
+            checks, failures, permanent = self.attempt()
+            remaining = deadline - self.clock()
+            if not failures or permanent or remaining <= 0:
+                break
+            self.sleep(min(self.params['wait_interval'], remaining))
+        elapsed = round(self.clock() - started, 3)
+        result = dict(changed=False, healthy=not failures, failures=failures, checks=checks, attempts=attempts,
+                      elapsed=elapsed)
+        if self.version is not None:
+            result['version'] = self.version
+        if failures and self.params['fail_on_unhealthy']:
+            waited = ''
+            if self.params['wait_timeout'] > 0:
+                waited = ' (still, after %d attempt(s) in %.1fs of wait_timeout=%ss)' % (
+                    attempts, elapsed, ('%g' % self.params['wait_timeout']))
+            error = ConnectwareError('Connectware at %s is unhealthy%s: %s' % (self.task.client.base_url, waited,
+                                                                                '; '.join(failures)), kind='unhealthy')
+            error.result = result
+            raise error
+        return result
+
+
+def run_health_check(task):
+    return HealthCheck(task).run()

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The action plugin every iiot.connectware module shares: where the task's work runs.
+
+FOR INTERNAL COLLECTION USE ONLY: the interfaces here may change in any release.
+
+A Connectware module only talks HTTP, so when Ansible would run it on the controller anyway,
+forking a module process per host buys nothing: the action plugin runs the module's runner in
+the controller's worker process instead ("in-process"), with the same argument validation,
+results, check mode, diff, warnings, failures and secret masking. It runs the unchanged module
+whenever the module would run elsewhere or in another environment:
+
+- the connection is not local (a jump host given with ``delegate_to``, or any remote host);
+- ``become``, ``async`` or a task ``environment`` is set (they change how and where a module runs);
+- ``ansible_python_interpreter`` names another Python than the controller's (set on purpose,
+  for example to use other libraries);
+- the controller's Python cannot import ``requests``;
+- ``CONNECTWARE_EXECUTION=module`` is in the environment, or the variable
+  ``connectware_execution: module`` is set (for debugging, or per-host process isolation).
+
+It also reads controller-side files named in the task (``src``; Ansible Vault encrypted files
+are decrypted) and hands their text to the module.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import sys
+from importlib import import_module
+
+from ansible.errors import AnsibleError, AnsibleFileNotFound
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.iiot.connectware.plugins.module_utils._client import HAS_REQUESTS, ConnectwareError
+from ansible_collections.iiot.connectware.plugins.module_utils._module import run_in_process
+
+display = Display()
+
+PLUGINS = 'ansible_collections.iiot.connectware.plugins'
+EXECUTION_ENV = 'CONNECTWARE_EXECUTION'
+EXECUTION_VAR = 'connectware_execution'
+EXECUTION_CHOICES = ('auto', 'module')
+
+
+class ConnectwareAction(ActionBase):
+    """Runs a Connectware module's runner in-process when the module would run on the controller."""
+
+    TRANSFERS_FILES = False
+    # Set by each plugin: the module's FQCN, and its runner as '<module_utils file>.<function>'.
+    MODULE = None
+    RUNNER = None
+    # Option naming a controller file -> (what the file is, in words; option that carries its text;
+    # options it excludes; function(bytes, path) -> text, raising ConnectwareError).
+    CONTROLLER_FILES = {}
+    # Why this module always runs as a module, or None.
+    ALWAYS_MODULE = None
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ConnectwareAction, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        module_args = dict(self._task.args)
+        try:
+            self._read_controller_files(module_args)
+            reason = self.module_path_reason(task_vars)
+        except (AnsibleError, ConnectwareError) as error:
+            result.update(failed=True, msg=to_native(error))
+            return result
+        if reason is None:
+            display.vvv('%s: running in the controller\'s worker process' % self.MODULE)
+            runner, options = self.definition()
+            result.update(run_in_process(runner, module_args, check_mode=bool(self._task.check_mode),
+                                         diff_mode=bool(self._task.diff), module_name=self.MODULE, **options))
+        else:
+            display.vvv('%s: running as a module (%s)' % (self.MODULE, reason))
+            result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+        return result
+
+    def definition(self):
+        """The runner, and the module's OPTIONS (its argument spec and rules), from their one place."""
+        module = import_module('%s.modules.%s' % (PLUGINS, self.MODULE.rsplit('.', 1)[1]))
+        utils_name, runner_name = self.RUNNER.rsplit('.', 1)
+        return getattr(import_module('%s.module_utils.%s' % (PLUGINS, utils_name)), runner_name), module.OPTIONS
+
+    # -- where to run -------------------------------------------------------
+
+    def module_path_reason(self, task_vars):
+        """Why the task must run as a module, or None when it can run in-process."""
+        if self.ALWAYS_MODULE:
+            return self.ALWAYS_MODULE
+        forced = self._execution_setting(task_vars)
+        if forced is not None:
+            return 'forced by %s' % forced
+        transport = getattr(self._connection, 'transport', None)
+        if transport != 'local':
+            return 'connection %s is not local' % transport
+        if self._play_context.become or self._task.become:
+            return 'become is set'
+        if self._task.async_val:
+            return 'async is set'
+        if self._task.environment:
+            return 'the task sets environment'
+        interpreter = self._interpreter(task_vars)
+        if interpreter is not None:
+            return 'ansible_python_interpreter is %s, not the controller\'s %s' % (interpreter, sys.executable)
+        if not HAS_REQUESTS:
+            return 'the controller\'s Python cannot import requests'
+        return None
+
+    def _execution_setting(self, task_vars):
+        value = os.environ.get(EXECUTION_ENV)
+        source = EXECUTION_ENV
+        host_value = self._host_vars(task_vars).get(EXECUTION_VAR)
+        if host_value is not None:
+            value = self._templar.template(host_value)
+            source = EXECUTION_VAR
+        if value is None or value == '':
+            return None
+        value = to_native(value).strip().lower()
+        if value not in EXECUTION_CHOICES:
+            raise AnsibleError('%s must be one of %s (got %r)' % (source, ', '.join(EXECUTION_CHOICES), value))
+        return source if value == 'module' else None
+
+    def _host_vars(self, task_vars):
+        if self._task.delegate_to:
+            return (task_vars.get('ansible_delegated_vars') or {}).get(self._task.delegate_to) or {}
+        return task_vars
+
+    def _interpreter(self, task_vars):
+        """The Python the user set on purpose for this host, when it is not the controller's; else None."""
+        value = self._host_vars(task_vars).get('ansible_python_interpreter')
+        if value is None:
+            return None
+        path = to_native(self._templar.template(value)).strip()
+        if not path or path.startswith('auto'):
+            return None
+        if os.path.realpath(path) == os.path.realpath(sys.executable):
+            return None
+        return path
+
+    # -- controller files -----------------------------------------------------
+
+    def _read_controller_files(self, module_args):
+        for option, (noun, into, excluded, decode) in self.CONTROLLER_FILES.items():
+            source = module_args.pop(option, None)
+            if source is None:
+                continue
+            if any(module_args.get(name) is not None for name in excluded):
+                raise AnsibleError('parameters are mutually exclusive: %s' % '|'.join((option,) + tuple(excluded)))
+            path, raw = self._read_file(option, noun, source)
+            module_args[into] = decode(raw, path)
+
+    def _read_file(self, option, noun, source):
+        try:
+            path = self._find_needle('files', source)
+        except AnsibleFileNotFound as error:
+            searched = ', '.join(to_native(folder) for folder in (error.paths or ()))
+            raise AnsibleError('%s: %s %s not found on the controller%s: give a path relative to the playbook\'s '
+                               'files/ folder or an absolute path' % (option, noun, source,
+                                                                       ' (searched %s)' % searched if searched else ''))
+        real_path = self._loader.get_real_file(path, decrypt=True)
+        try:
+            with open(real_path, 'rb') as handle:
+                return path, handle.read()
+        except (IOError, OSError) as error:
+            raise AnsibleError('%s: cannot read %s %s: %s' % (option, noun, path, to_native(error)))
+        finally:
+            self._loader.cleanup_tmp_file(real_path)
