@@ -279,6 +279,52 @@ resources:
   type: list
   elements: dict
   sample: [{id: opcuaConnection, type: "Cybus::Connection", currentState: deviated}]
+api_retries:
+  description:
+    - How many requests of this task were sent again, after a connection error, a timeout or an HTTP 429, 502, 503
+      or 504 answer, or after logging in again because a login token expired.
+    - When it is above 0 the task also gives one warning saying how many requests and why.
+  returned: always, except when the task's options are refused before any request
+  type: int
+  sample: 0
+api_error:
+  description:
+    - What made the task fail, for tools that act on failures; C(msg) says it in words.
+  returned: on failure
+  type: dict
+  contains:
+    kind:
+      description:
+        - V(config) (an option or the given input is wrong, or refused by Connectware), V(connection), V(timeout),
+          V(tls), V(auth) (credentials rejected), V(permission) (HTTP 403), V(http) (another HTTP error), or
+          V(invalid_response) (an answer unlike what the API documents, such as no JSON, too large or too deeply nested).
+        - V(service_state) when the service ends in another state than the target (for example V(deviated)).
+      type: str
+      sample: auth
+    method:
+      description: The HTTP method of the failed request, or null when the failure is not a request's.
+      type: str
+      sample: GET
+    path:
+      description: The API path (with its query string) of the failed request, or null.
+      type: str
+      sample: /api/system/info
+    url:
+      description: The full URL of the failed request, or null. Never carries credentials.
+      type: str
+      sample: https://connectware.plant.example/api/system/info
+    status:
+      description: The HTTP status Connectware answered, or null.
+      type: int
+      sample: 401
+    body:
+      description: The start of the server's error message, with every secret the task knows redacted, or null.
+      type: str
+      sample: Unauthorized
+    attempts:
+      description: How many times the request was sent, or null.
+      type: int
+      sample: 1
 '''
 
 from ansible_collections.iiot.connectware.plugins.module_utils._module import run_module

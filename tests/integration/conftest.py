@@ -39,6 +39,9 @@ OLDEST_SUBSET = {
                                 'test_report_of_a_serial_rollout_stopped_at_the_threshold',
                                 'test_license_rollout_then_no_change', 'test_fleet_report_one_row_per_host_worst_first',
                                 'test_gated_deploy_fetches_only_for_open_gates'),
+    'test_connectware_service.py': ('test_new_service_is_installed_and_enabled_then_unchanged',
+                                    'test_vault_encrypted_src', 'test_secret_parameters_never_appear'),
+    'test_gated_deploy_service.py': ('test_installs_and_enables_on_open_hosts_only_then_changes_nothing',),
     'test_examples.py': ('test_examples_run',),
     'test_reliability_secrets.py': ('test_no_secret_anywhere',),
 }
