@@ -103,8 +103,8 @@ class HealthCheck(object):
             if self.params['wait_timeout'] > 0:
                 waited = ' (still, after %d attempt(s) in %.1fs of wait_timeout=%ss)' % (
                     attempts, elapsed, ('%g' % self.params['wait_timeout']))
-            error = ConnectwareError('Connectware at %s is unhealthy%s: %s' % (self.task.client.base_url, waited,
-                                                                                '; '.join(failures)), kind='unhealthy')
+            message = 'Connectware at %s is unhealthy%s: %s' % (self.task.client.base_url, waited, '; '.join(failures))
+            error = ConnectwareError(message, kind='unhealthy')
             error.result = result
             raise error
         return result

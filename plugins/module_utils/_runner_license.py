@@ -190,7 +190,7 @@ class ConnectwareLicense(object):
         result['changed'] = True
         if identity is None:
             self.task.warn('the license file does not reveal its id, so check mode cannot tell whether it is '
-                                  'installed already: reporting changed')
+                           'installed already: reporting changed')
             result['unknown'] = list(SUMMARY_FIELDS)
             result['license'] = masked(result['license'], SUMMARY_FIELDS)
             return self.finish(result, None, check_only=True)
@@ -211,7 +211,7 @@ class ConnectwareLicense(object):
                       unknown=[])
         if self.task.check_mode:
             self.task.warn('check mode: the license was not refreshed; whether a refresh would change it '
-                                  'cannot be known before Connectware asks the Cybus portal')
+                           'cannot be known before Connectware asks the Cybus portal')
             result['unknown'] = list(SUMMARY_FIELDS)
             result['license'] = masked(previous, SUMMARY_FIELDS)
             return self.finish(result, None, check_only=True, unknown_text=UNKNOWN_UNTIL_REFRESH)

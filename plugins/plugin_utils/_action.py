@@ -161,9 +161,9 @@ class ConnectwareAction(ActionBase):
             path = self._find_needle('files', source)
         except AnsibleFileNotFound as error:
             searched = ', '.join(to_native(folder) for folder in (error.paths or ()))
+            where = ' (searched %s)' % searched if searched else ''
             raise AnsibleError('%s: %s %s not found on the controller%s: give a path relative to the playbook\'s '
-                               'files/ folder or an absolute path' % (option, noun, source,
-                                                                       ' (searched %s)' % searched if searched else ''))
+                               'files/ folder or an absolute path' % (option, noun, source, where))
         real_path = self._loader.get_real_file(path, decrypt=True)
         try:
             with open(real_path, 'rb') as handle:
