@@ -572,8 +572,7 @@ class ConnectwareClient(object):
         self._rand = rand
         self._clock = clock
         self._login_lock = threading.Lock()
-        self.request_count = 0
-        self._count_lock = threading.Lock()
+        self._retry_lock = threading.Lock()
         self._retry_reasons = []
 
         if session is None:
@@ -612,9 +611,6 @@ class ConnectwareClient(object):
 
     def put(self, path, body, allow_empty=False):
         return self.request('PUT', path, body=body, allow_empty=allow_empty)
-
-    def post(self, path, body, allow_empty=False):
-        return self.request('POST', path, body=body, allow_empty=allow_empty)
 
     def request(self, method, path, params=None, body=None, allow_empty=False):
         """Send an authenticated request and return the decoded JSON answer.
@@ -773,12 +769,8 @@ class ConnectwareClient(object):
                 self._token = token
             return self._token
 
-    def _count(self):
-        with self._count_lock:
-            self.request_count += 1
-
     def _note_retry(self, reason):
-        with self._count_lock:
+        with self._retry_lock:
             self._retry_reasons.append(reason)
 
     def _proxy_for(self, url):
@@ -825,7 +817,6 @@ class ConnectwareClient(object):
 
         while True:
             attempt += 1
-            self._count()
             retry_after = None
             response = None
             deadline = _Deadline(self.timeout, self._clock)

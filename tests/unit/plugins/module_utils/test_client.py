@@ -306,7 +306,7 @@ def test_empty_body_is_none_where_the_endpoint_may_answer_without_content():
 
 
 def test_204_is_none():
-    assert make_client(FakeResponse(204, '')).post('/api/validate/service', {'commissioningFile': 'eA=='}) is None
+    assert make_client(FakeResponse(204, '')).request('POST', '/api/validate/service', body={'commissioningFile': 'eA=='}) is None
 
 
 def test_secrets_are_redacted_from_messages_and_bodies():
@@ -497,12 +497,6 @@ def test_user_agent_and_accept_headers():
     client = make_client(FakeResponse(200, '{}'))
     assert client._session.headers['User-Agent'].startswith('iiot.connectware/')
     assert client._session.headers['Accept'] == 'application/json'
-
-
-def test_request_count():
-    client = make_client(FakeResponse(503, '{}'), FakeResponse(200, '{}'))
-    client.get('/api/system/info')
-    assert client.request_count == 2
 
 
 # -- non-finite numbers, files named in options, tokens headers cannot carry ------------------------

@@ -196,7 +196,7 @@ def test_an_empty_200_over_http_is_an_invalid_answer():
 
 def test_204_over_http_is_none():
     with HostileServer(answer(204, b'', {'Content-Length': '0'})) as server:
-        assert client_for(server).post('/api/validate/service', {'commissioningFile': 'eA=='}) is None
+        assert client_for(server).request('POST', '/api/validate/service', body={'commissioningFile': 'eA=='}) is None
 
 
 # -- the token is the only credential --------------------------------------------------------
