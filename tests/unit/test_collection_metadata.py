@@ -22,3 +22,26 @@ def test_user_agent_carries_the_version_of_galaxy_yml():
     # itself; this keeps the copy from going stale at a release.
     assert _client.COLLECTION_VERSION == galaxy()['version']
     assert _client.USER_AGENT == 'iiot.connectware/%s' % galaxy()['version']
+
+
+MODULES = ('connectware_info', 'connectware_health_check', 'connectware_license', 'connectware_marketplace_app',
+           'connectware_service')
+
+
+def return_docs(module):
+    imported = __import__('ansible_collections.iiot.connectware.plugins.modules.%s' % module, fromlist=['RETURN'])
+    return yaml.safe_load(imported.RETURN)
+
+
+def test_shared_return_values_are_documented_alike_in_every_module():
+    # ansible-doc takes no doc fragments for RETURN, so each module states them: they must not drift.
+    reference = return_docs(MODULES[0])
+    for module in MODULES[1:]:
+        docs = return_docs(module)
+        assert docs['api_retries'] == reference['api_retries'], module
+        own_kinds = docs['api_error']['contains']['kind']['description'][1:]
+        assert docs['api_error']['contains']['kind']['description'][:1] == \
+            reference['api_error']['contains']['kind']['description'], module
+        for field in ('method', 'path', 'url', 'status', 'body', 'attempts'):
+            assert docs['api_error']['contains'][field] == reference['api_error']['contains'][field], (module, field)
+        assert all('V(' in kind for kind in own_kinds), module
