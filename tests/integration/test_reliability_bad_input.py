@@ -102,10 +102,6 @@ def bad_files(tmp_path):
     return folder
 
 
-def test_at_least_forty_cases():
-    assert len([case for case in CASES if case[2] is not None]) >= 40
-
-
 def test_bad_input_gives_a_clear_error_and_sends_nothing(make_fleet, workdir, bad_files):
     fleet = make_fleet([{}])
     tasks = []

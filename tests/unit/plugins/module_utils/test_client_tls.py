@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The client against a real HTTPS server (the simulator): TLS on, off, custom CA, mutual TLS."""
 
-import os
-
 import pytest
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareClient, ConnectwareError
@@ -106,7 +104,3 @@ def test_connection_refused_names_the_url():
         client.get('/api/system/info')
     assert 'cannot reach Connectware at http://127.0.0.1:9 for GET /api/system/info (connection refused) after 2' \
         in caught.value.message
-
-
-def test_ca_file_exists(tls):
-    assert os.path.getsize(tls.ca_path) > 0
