@@ -102,7 +102,8 @@ def judge_license(answer, min_days=0, today=None):
     days = summary['days_left']
     label = 'license %s' % summary['id'] if summary['id'] else 'license'
     if problem == EXPIRED:
-        failures.append('%s expired on %s' % (label, summary['expiration']))
+        ago = -days
+        failures.append('%s expired on %s, %d day%s ago' % (label, summary['expiration'], ago, '' if ago == 1 else 's'))
     elif problem == INVALID:
         failures.append('%s is invalid' % label)
     elif problem == UNREADABLE_EXPIRATION:
@@ -110,7 +111,7 @@ def judge_license(answer, min_days=0, today=None):
                         'cannot be checked' % (label, shown_value(reported_expiration(license_data)), min_days))
     elif problem == TOO_SHORT:
         failures.append('%s expires in %s day%s (minimum %d)' % (label, days, '' if days == 1 else 's', min_days))
-    return dict(license=summary, min_days=min_days), failures
+    return dict(license=summary, min_days=min_days, problem=problem), failures
 
 
 def judge_preflight(answer, required=PREFLIGHT_PROBES):

@@ -15,6 +15,12 @@ import time
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
 from ansible_collections.iiot.connectware.plugins.module_utils._gather import fetch_concurrently
+from ansible_collections.iiot.connectware.plugins.module_utils._license import (
+    EXPIRED,
+    INVALID,
+    TOO_SHORT,
+    UNREADABLE_EXPIRATION,
+)
 from ansible_collections.iiot.connectware.plugins.module_utils._health import (
     CHECK_PATHS,
     judge_health,
@@ -25,6 +31,9 @@ from ansible_collections.iiot.connectware.plugins.module_utils._health import (
 
 # Errors that waiting cannot mend: stop polling at once.
 PERMANENT_ERROR_KINDS = ('auth', 'permission', 'tls', 'config')
+# License problems that waiting cannot mend either: days left never grow by themselves, and an
+# expired or invalid license stays so until someone installs another.
+LASTING_LICENSE_PROBLEMS = (EXPIRED, INVALID, TOO_SHORT, UNREADABLE_EXPIRATION)
 
 
 def config_error(message):
@@ -62,25 +71,13 @@ class HealthCheck(object):
         return judge_preflight(answer, params['preflight_required'])
 
     def attempt(self):
-        """One round of every check. Returns (checks, failures, permanent_error)."""
+        """One round of every check: an Attempt."""
         answers, errors = fetch_concurrently(self.task.client,
                                              dict((name, (CHECK_PATHS[name], None)) for name in self.checks))
         info = answers.get('license')
         if isinstance(info, dict) and isinstance(info.get('version'), str):
             self.version = info['version']
-        checks, failures, permanent = {}, [], False
-        for name in self.checks:
-            if name in errors:
-                error = errors[name]
-                reasons = ['%s check: %s' % (name, error.message)]
-                details = dict(api_error=error.to_result())
-                permanent = permanent or error.kind in PERMANENT_ERROR_KINDS
-            else:
-                details, reasons = self.judge(name, answers[name])
-            details.update(ok=not reasons, failures=reasons)
-            checks[name] = details
-            failures.extend(reasons)
-        return checks, failures, permanent
+        return Attempt(self.checks, answers, errors, self.judge)
 
     def run(self):
         started = self.clock()
@@ -88,26 +85,73 @@ class HealthCheck(object):
         attempts = 0
         while True:
             attempts += 1
-            checks, failures, permanent = self.attempt()
+            attempt = self.attempt()
             remaining = deadline - self.clock()
-            if not failures or permanent or remaining <= 0:
+            if not attempt.failures or attempt.lasting or remaining <= 0:
                 break
             self.sleep(min(self.params['wait_interval'], remaining))
         elapsed = round(self.clock() - started, 3)
-        result = dict(changed=False, healthy=not failures, failures=failures, checks=checks, attempts=attempts,
-                      elapsed=elapsed)
+        result = dict(changed=False, healthy=not attempt.failures, failures=attempt.failures, checks=attempt.checks,
+                      attempts=attempts, elapsed=elapsed)
         if self.version is not None:
             result['version'] = self.version
-        if failures and self.params['fail_on_unhealthy']:
-            waited = ''
-            if self.params['wait_timeout'] > 0:
-                waited = ' (still, after %d attempt(s) in %.1fs of wait_timeout=%ss)' % (
-                    attempts, elapsed, ('%g' % self.params['wait_timeout']))
-            message = 'Connectware at %s is unhealthy%s: %s' % (self.task.client.base_url, waited, '; '.join(failures))
-            error = ConnectwareError(message, kind='unhealthy')
-            error.result = result
-            raise error
+        if attempt.failures and self.params['fail_on_unhealthy']:
+            raise self.failure(attempt, attempts, elapsed, result)
         return result
+
+    def failure(self, attempt, attempts, elapsed, result):
+        """The task's failure: "cannot check" when no check could judge the host, else "unhealthy"."""
+        waited = ''
+        if self.params['wait_timeout'] > 0:
+            if attempt.lasting:
+                waited = ' (waiting cannot mend this: gave up after %d attempt(s))' % attempts
+            else:
+                waited = ' (still, after %d attempt(s) in %.1fs of wait_timeout=%ss)' % (
+                    attempts, elapsed, '%g' % self.params['wait_timeout'])
+        base_url = self.task.client.base_url
+        if attempt.judged_failures:
+            error = ConnectwareError('Connectware at %s is unhealthy%s: %s' % (base_url, waited, '; '.join(attempt.failures)),
+                                     kind='unhealthy')
+        else:
+            # Nothing could be judged: the failure is the API's, and says so.
+            first = attempt.errors[0]
+            error = ConnectwareError('Cannot check Connectware at %s%s: %s' % (base_url, waited, '; '.join(attempt.failures)),
+                                     kind=first.kind, method=first.method, path=first.path, url=first.url,
+                                     status=first.status, body=first.body, attempts=first.attempts)
+        error.result = result
+        return error
+
+
+class Attempt(object):
+    """One round of checks: details per check, the reasons in words, and whether waiting could help."""
+
+    def __init__(self, checks, answers, errors, judge):
+        self.checks = {}
+        self.failures = []
+        self.judged_failures = []
+        self.errors = [errors[name] for name in checks if name in errors]
+        mendable = False
+        # One cause behind every failed request (a refused login, say) is said once.
+        shared = len(set(error.message for error in self.errors)) == 1 and len(self.errors) > 1
+        if shared:
+            self.failures.append('cannot check: %s' % self.errors[0].message)
+        for name in checks:
+            if name in errors:
+                error = errors[name]
+                reasons = ['cannot check %s: %s' % (name, error.message)]
+                details = dict(api_error=error.to_result())
+                mendable = mendable or error.kind not in PERMANENT_ERROR_KINDS
+                if not shared:
+                    self.failures.extend(reasons)
+            else:
+                details, reasons = judge(name, answers[name])
+                if reasons and details.get('problem') not in LASTING_LICENSE_PROBLEMS:
+                    mendable = True
+                self.failures.extend(reasons)
+                self.judged_failures.extend(reasons)
+            details.update(ok=not reasons, failures=reasons)
+            self.checks[name] = details
+        self.lasting = bool(self.failures) and not mendable
 
 
 def run_health_check(task):

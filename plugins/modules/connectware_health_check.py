@@ -18,8 +18,14 @@ description:
     returns one verdict with a readable reason for every problem.
   - The chosen checks' requests run concurrently, one request per endpoint per attempt.
   - With O(wait_timeout), polls until the host is healthy or the time is up. While waiting, an API error
-    (timeout, 503, connection refused) counts as an unhealthy attempt; errors that waiting cannot mend
-    (401, 403, TLS) end the wait at once.
+    (timeout, 503, connection refused) counts as an unhealthy attempt. The wait ends at once when only
+    failures that waiting cannot mend remain (a rejected token or login, a missing permission, TLS, a
+    configuration error, or a license problem, since an expired, invalid or too short license stays so until
+    another is installed), and the message says so.
+  - "When no check could judge the host because its requests failed, the task fails with
+    C(Cannot check Connectware at <url>: ...) and RV(api_error) of the first failed request (for example
+    C(kind=auth)); a host that was judged unhealthy fails with C(Connectware at <url> is unhealthy: ...)
+    and C(kind=unhealthy)."
 author:
   - iiot.connectware maintainers (@iiot-connectware)
 options:
@@ -156,6 +162,7 @@ failures:
     - "vRPC provider service-manager of agent protocol-mapper unreachable (affects: Service deployment)"
     - "license lic-0001 expires in 3 days (minimum 14)"
     - "preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io"
+    - "cannot check vrpc: Connectware at https://cw.example answered HTTP 503 for GET /api/system/vrpcHealth after 4 attempt(s)"
 checks:
   description: Per check, whether it passed and what it judged (last attempt).
   returned: always
@@ -170,7 +177,10 @@ checks:
       returned: when V(vrpc) is checked
       type: dict
     license:
-      description: C(ok), C(failures), the normalized C(license) summary and C(min_days).
+      description:
+        - C(ok), C(failures), the normalized C(license) summary, C(min_days), and C(problem) (null, or one of
+          V(expired), V(invalid), V(too_short), V(unreadable_expiration)).
+        - A check whose request failed holds C(api_error) instead of what it judges.
       returned: when V(license) is checked
       type: dict
     preflight:

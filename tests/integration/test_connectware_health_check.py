@@ -36,13 +36,20 @@ def test_each_kind_of_failure_is_reported_with_its_reason(make_fleet, workdir):
     run = run_playbook(workdir, play([dict(check_task(checks=['health', 'vrpc', 'license', 'preflight'],
                                                       license_min_days=14), ignore_errors=True)]),
                        write_inventory(workdir, fleet), forks=6)
+    def days_left(host, days):
+        """What the module counted for a license the simulator made to expire in ``days`` days."""
+        reported = run.result('check', host)['checks']['license']['license']['days_left']
+        assert reported in expected_days_left(days, run), host
+        return reported
+
     expected = {
         'cw-001': ["service broker is 'exited'"],
         'cw-002': ['vRPC provider service-manager of agent protocol-mapper unreachable (affects: Service deployment)'],
-        'cw-003': ['license lic-cw-003 expires in 10 days (minimum 14)'],
+        'cw-003': ['license lic-cw-003 expires in %d days (minimum 14)' % days_left('cw-003', 10)],
         'cw-004': ['preflight dockerHub failed: connect ETIMEDOUT',
                    'preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io'],
-        'cw-005': ['license lic-cw-005 expired on %s' % fleet['cw-005'].state['license']['file']['expiration']],
+        'cw-005': ['license lic-cw-005 expired on %s, %d days ago' % (
+            fleet['cw-005'].state['license']['file']['expiration'], -days_left('cw-005', -5))],
         'cw-006': ['license lic-cw-006 is invalid'],
     }
     for host, failures in expected.items():
@@ -124,7 +131,7 @@ def test_api_error_without_waiting_is_a_clear_failure(make_fleet, workdir):
     run = run_playbook(workdir, play([check_task(retries=0)]), write_inventory(workdir, fleet))
     result = run.task('check')['result']
     assert result['healthy'] is False
-    assert result['failures'] == ['vrpc check: Connectware at %s answered HTTP 503 for GET /api/system/vrpcHealth after '
+    assert result['failures'] == ['cannot check vrpc: Connectware at %s answered HTTP 503 for GET /api/system/vrpcHealth after '
                                   '1 attempt(s): Simulated HTTP 503' % fleet['cw-001'].url]
     assert result['checks']['vrpc']['api_error']['status'] == 503
     assert result['checks']['health']['ok'] is True
@@ -136,7 +143,11 @@ def test_bad_token_ends_the_wait_at_once(make_fleet, workdir):
                        write_inventory(workdir, fleet))
     result = run.task('check')['result']
     assert result['attempts'] == 1
-    assert 'rejected the API token' in result['msg']
+    # No check could judge the host: the task says it cannot check, and why, not that the host is unhealthy.
+    assert result['msg'].startswith('Cannot check Connectware at %s (waiting cannot mend this: gave up after 1 '
+                                    'attempt(s)): ' % fleet['cw-001'].url)
+    assert 'rejected the API token' in result['msg'] and 'unhealthy' not in result['msg']
+    assert result['api_error']['kind'] == 'auth' and result['api_error']['status'] == 401
     assert 'wrong-token-abcdef' not in run.output
 
 

@@ -105,8 +105,8 @@ def info(expiration, valid=True, license_id='lic-1'):
     ('2026-11-30', True, 14, ['license lic-1 expires in 1 day (minimum 14)']),
     ('2026-11-29', True, 0, []),                                               # last day
     ('2026-11-29', True, 1, ['license lic-1 expires in 0 days (minimum 1)']),
-    ('2026-11-20', True, 0, ['license lic-1 expired on 2026-11-20']),
-    ('2026-11-20', False, 30, ['license lic-1 expired on 2026-11-20']),
+    ('2026-11-20', True, 0, ['license lic-1 expired on 2026-11-20, 9 days ago']),
+    ('2026-11-20', False, 30, ['license lic-1 expired on 2026-11-20, 9 days ago']),
     ('2027-11-29', False, 0, ['license lic-1 is invalid']),
     (None, True, 0, []),
     (None, True, 7, []),                                                       # perpetual: never runs out

@@ -388,7 +388,7 @@ def test_permanent_errors_end_the_wait_at_once(kind, status):
                  fail_on_unhealthy=False)
     assert result['attempts'] == 1 and clock.sleeps == []
     assert result['healthy'] is False
-    assert result['failures'] == ['health check: Connectware refused it (%s)' % kind]
+    assert result['failures'] == ['cannot check health: Connectware refused it (%s)' % kind]
     assert result['checks']['health'] == dict(ok=False, failures=result['failures'], api_error=error.to_result())
     assert result['checks']['vrpc']['ok'] is True
 
@@ -399,10 +399,12 @@ def test_a_rejected_login_fails_every_check_once_without_requests():
     client = FakeClient(clock=clock, login_error=error)
     failure = run_failing(client, clock=clock, wait_timeout=60)
     assert client.calls == [] and client.logins == 1 and clock.sleeps == []
-    assert failure.kind == 'unhealthy'
+    # Nothing could be judged: the failure is the login's, said once for every check.
+    assert failure.kind == 'auth' and failure.status == 401
+    assert failure.message == ('Cannot check Connectware at https://cw.example (waiting cannot mend this: gave up '
+                               'after 1 attempt(s)): cannot check: login refused for user admin')
     assert failure.result['attempts'] == 1
-    assert failure.result['failures'] == ['%s check: login refused for user admin' % name
-                                          for name in ('health', 'vrpc', 'license')]
+    assert failure.result['failures'] == ['cannot check: login refused for user admin']
     for check in failure.result['checks'].values():
         assert check['api_error']['kind'] == 'auth' and check['api_error']['status'] == 401
 
@@ -428,7 +430,7 @@ def test_a_transient_error_on_the_last_attempt_is_reported_with_its_api_error():
     client = FakeClient(clock=clock, cost=1, **{VRPC: [vrpc(reachable=False), error]})
     result = run(client, clock=clock, checks=['vrpc'], wait_timeout=3, wait_interval=2, fail_on_unhealthy=False)
     assert result['attempts'] == 2 and clock.sleeps == [2]
-    assert result['failures'] == ['vrpc check: HTTP 503 from Connectware']
+    assert result['failures'] == ['cannot check vrpc: HTTP 503 from Connectware']
     assert result['checks']['vrpc']['api_error'] == error.to_result()
 
 
@@ -437,7 +439,7 @@ def test_an_unexpected_exception_of_the_client_is_an_unhealthy_check_not_a_crash
     result = run(client, checks=['vrpc'], fail_on_unhealthy=False)
     assert result['healthy'] is False
     assert result['checks']['vrpc']['api_error']['kind'] == 'invalid_response'
-    assert result['failures'][0].startswith('vrpc check: unexpected error while reading /api/system/vrpcHealth')
+    assert result['failures'][0].startswith('cannot check vrpc: unexpected error while reading /api/system/vrpcHealth')
 
 
 # -- the verdict -------------------------------------------------------------------------------------
@@ -474,9 +476,41 @@ def test_fail_on_unhealthy_after_a_permanent_error_while_waiting():
     error = ConnectwareError('token rejected', kind='auth', status=401)
     client = FakeClient(**{VRPC: [error]})
     failure = run_failing(client, checks=['vrpc'], wait_timeout=60)
-    assert failure.message == ('Connectware at https://cw.example is unhealthy (still, after 1 attempt(s) in 0.0s of '
-                               'wait_timeout=60s): vrpc check: token rejected')
+    assert failure.message == ('Cannot check Connectware at https://cw.example (waiting cannot mend this: gave up '
+                               'after 1 attempt(s)): cannot check vrpc: token rejected')
+    assert failure.kind == 'auth' and failure.status == 401
     assert failure.result['checks']['vrpc']['api_error']['kind'] == 'auth'
+
+
+def test_a_license_problem_ends_the_wait_at_once_and_says_why():
+    clock = FakeClock()
+    client = FakeClient(clock=clock, cost=0.5, **{INFO: [info(valid=False)]})
+    failure = run_failing(client, clock=clock, checks=['license'], wait_timeout=60, wait_interval=5)
+    assert clock.sleeps == [] and failure.result['attempts'] == 1
+    assert failure.kind == 'unhealthy'
+    assert failure.message.startswith('Connectware at https://cw.example is unhealthy (waiting cannot mend this: gave '
+                                      'up after 1 attempt(s)): license ')
+    assert failure.result['checks']['license']['problem'] == 'invalid'
+
+
+def test_a_lasting_problem_beside_a_passing_one_still_waits():
+    clock = FakeClock()
+    client = FakeClient(clock=clock, cost=0.5, **{INFO: [info(valid=False)] * 2,
+                                                   VRPC: [vrpc(reachable=False), vrpc()]})
+    result = run(client, clock=clock, checks=['vrpc', 'license'], wait_timeout=60, wait_interval=5,
+                 fail_on_unhealthy=False)
+    # The vRPC problem may pass; once only the license is left, waiting stops.
+    assert result['attempts'] == 2 and clock.sleeps == [5]
+    assert [reason.startswith('license ') for reason in result['failures']] == [True]
+
+
+def test_unhealthy_beside_a_failed_request_is_unhealthy():
+    error = ConnectwareError('HTTP 503', kind='http', status=503)
+    client = FakeClient(**{HEALTH: [health(broker='exited', postgresql='running')], VRPC: [error]})
+    failure = run_failing(client, checks=['health', 'vrpc'])
+    assert failure.kind == 'unhealthy'
+    assert failure.message == ("Connectware at https://cw.example is unhealthy: service broker is 'exited'; "
+                               'cannot check vrpc: HTTP 503')
 
 
 def test_fail_on_unhealthy_false_returns_the_verdict():
