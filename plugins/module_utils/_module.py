@@ -130,12 +130,13 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
                                       required_by=kwargs['required_by'])
     validation = validator.validate(dict(module_args))
     no_log_values = set(validation._no_log_values)  # pylint: disable=protected-access
+    params = validation.validated_parameters
     if validation.error_messages:
         message = validation.errors.msg
         if isinstance(validation.errors[0], UnsupportedError):
             message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
-        return remove_values(dict(failed=True, msg=message), no_log_values)
-    params = validation.validated_parameters
+        # As AnsibleModule fails: with the invocation (the parameters as far as validated, masked).
+        return remove_values(dict(failed=True, msg=message, invocation=dict(module_args=params)), no_log_values)
     result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode)
     alias_warnings = ['Both option %s and its alias %s are set.' % (warning['option'], warning['alias'])
                       for warning in validation._warnings]  # pylint: disable=protected-access

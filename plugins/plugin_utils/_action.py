@@ -52,6 +52,8 @@ class ConnectwareAction(ActionBase):
     """Runs a Connectware module's runner in-process when the module would run on the controller."""
 
     TRANSFERS_FILES = False
+    # async runs the module (see module_path_reason), so the plugin must let Ansible accept it.
+    _supports_async = True
     # Set by each plugin: the module's FQCN, and its runner as '<module_utils file>.<function>'.
     MODULE = None
     RUNNER = None
@@ -79,7 +81,9 @@ class ConnectwareAction(ActionBase):
                                          diff_mode=bool(self._task.diff), module_name=self.MODULE, **options))
         else:
             display.vvv('%s: running as a module (%s)' % (self.MODULE, reason))
-            result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+            wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+            result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars,
+                                               wrap_async=wrap_async))
         return result
 
     def definition(self):
@@ -92,9 +96,10 @@ class ConnectwareAction(ActionBase):
 
     def module_path_reason(self, task_vars):
         """Why the task must run as a module, or None when it can run in-process."""
+        # Read (and check) the switch first: a wrong value fails every module alike.
+        forced = self._execution_setting(task_vars)
         if self.ALWAYS_MODULE:
             return self.ALWAYS_MODULE
-        forced = self._execution_setting(task_vars)
         if forced is not None:
             return 'forced by %s' % forced
         transport = getattr(self._connection, 'transport', None)
@@ -104,7 +109,7 @@ class ConnectwareAction(ActionBase):
             return 'become is set'
         if self._task.async_val:
             return 'async is set'
-        if self._task.environment:
+        if self._environment():
             return 'the task sets environment'
         interpreter = self._interpreter(task_vars)
         if interpreter is not None:
@@ -112,6 +117,15 @@ class ConnectwareAction(ActionBase):
         if not HAS_REQUESTS:
             return 'the controller\'s Python cannot import requests'
         return None
+
+    def _environment(self):
+        """The task's environment (its own, its block's and play's), templated as a module would get it.
+
+        ``self._task.environment`` is the raw list of those levels (``[{}]`` when none sets one).
+        """
+        environment = {}
+        self._compute_environment_string(raw_environment_out=environment)
+        return environment
 
     def _execution_setting(self, task_vars):
         value = os.environ.get(EXECUTION_ENV)
@@ -133,14 +147,21 @@ class ConnectwareAction(ActionBase):
         return task_vars
 
     def _interpreter(self, task_vars):
-        """The Python the user set on purpose for this host, when it is not the controller's; else None."""
+        """The Python the user set on purpose for this host, when it is not the controller's; else None.
+
+        The controller's Python is the same program in the same folder (``python`` and ``python3``
+        of one virtualenv, or its folder reached through a symlink). A virtualenv's python is a
+        symlink to the base Python, but it is another environment: the base Python, or a symlink
+        to the virtualenv's python from another folder, runs without the virtualenv's libraries,
+        so comparing resolved programs alone would wrongly take them for the controller's.
+        """
         value = self._host_vars(task_vars).get('ansible_python_interpreter')
         if value is None:
             return None
         path = to_native(self._templar.template(value)).strip()
         if not path or path.startswith('auto'):
             return None
-        if os.path.realpath(path) == os.path.realpath(sys.executable):
+        if _same_python(path, sys.executable):
             return None
         return path
 
@@ -172,3 +193,11 @@ class ConnectwareAction(ActionBase):
             raise AnsibleError('%s: cannot read %s %s: %s' % (option, noun, path, to_native(error)))
         finally:
             self._loader.cleanup_tmp_file(real_path)
+
+
+def _same_python(path, executable):
+    """Whether ``path`` runs the same Python, in the same environment, as ``executable``."""
+    if not os.path.isabs(path):
+        return False
+    real = os.path.realpath
+    return real(path) == real(executable) and real(os.path.dirname(path)) == real(os.path.dirname(executable))
