@@ -1,0 +1,424 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Both execution paths: in the controller's worker process, and as a module.
+
+The simulator's inventory uses the local connection, so by default every module but
+connectware_marketplace_app runs in-process; CONNECTWARE_EXECUTION=module forces the module
+path. The same playbook run on both paths from the same simulator state gives the same
+results and sends the same requests. ``-vvv`` tells which path ran, and why a task fell back
+to the module: the tests read those lines from each task's section of the output.
+"""
+
+import collections
+import copy
+import os
+import socket
+import stat
+import sys
+
+import pytest
+import yaml
+
+from connectware_sim import make_license_jwt
+from connectware_sim.state import COMMISSIONING_FILE, iso_date
+from harness import connection_vars, play, run_playbook, write_inventory
+
+PATHS = {'in-process': {}, 'module': {'CONNECTWARE_EXECUTION': 'module'}}
+FQCN = 'iiot.connectware.%s'
+IN_PROCESS = "running in the controller's worker process"
+SID = 'opcua-to-mqtt'
+NEW_LICENSE = make_license_jwt('lic-paths-2027', account='acme-plant', expiration=iso_date(400))
+REJECTED_LICENSE = 'CORRUPTED-PAYLOAD-paths-7f3a-9b8c'
+BAD_FILE = COMMISSIONING_FILE.replace('type: Cybus::Connection', 'type: Foo::Bar')
+
+
+def in_process_line(module):
+    return '%s: %s' % (FQCN % module, IN_PROCESS)
+
+
+def module_line(module, reason):
+    return '%s: running as a module (%s)' % (FQCN % module, reason)
+
+
+def task(module, task_name, **args):
+    task_args = connection_vars()
+    task_args.update(args)
+    return {'name': task_name, FQCN % module: task_args}
+
+
+def bare_task(module, task_name, **args):
+    """A task without connection options: they come from module_defaults or the environment."""
+    return {'name': task_name, FQCN % module: args}
+
+
+def service(task_name, **args):
+    args.setdefault('service_id', SID)
+    args.setdefault('wait_interval', 0.05)
+    return task('connectware_service', task_name, **args)
+
+
+def sections(run):
+    """The -vvv output of each task, by task name (tasks run one after another: linear strategy)."""
+    found, name = {}, None
+    for line in run.stdout.splitlines():
+        if line.startswith('TASK ['):
+            name = line[len('TASK ['):line.index(']')]
+            found[name] = []
+        elif name is not None:
+            found[name].append(line.strip())
+    return found
+
+
+def path_lines(lines):
+    """The lines that say where a Connectware task ran, counted."""
+    return collections.Counter(line for line in lines if line.startswith('iiot.connectware.') and (
+        IN_PROCESS in line or ': running as a module (' in line))
+
+
+def requests_of(instance):
+    """What a host was asked, without what the clock decides (time, duration) and in one order.
+
+    connectware_info sends its requests in parallel, so their order differs from run to run.
+    """
+    return sorted((entry['method'], entry['path'], entry['query'], entry['status'], entry['auth'],
+                   str(entry['user']), str(entry['fault'])) for entry in instance.request_log())
+
+
+# -- the same results on both paths ---------------------------------------------------------
+
+BAD_ARGUMENTS = ('info unknown option', 'health wrong type', 'license wrong choice', 'service mutually exclusive')
+
+
+def main_cases():
+    """Success, no change, change with diff, warnings, failures with api_error, and bad arguments."""
+    bad = dict(url='{{ bad_url }}')
+    return [
+        # The first health read answers 503: a retry and its warning.
+        task('connectware_info', 'info all', gather_subset=['all', '!agents']),
+        task('connectware_info', 'info failing endpoint', gather_subset=['agents'], retries=0),
+        task('connectware_info', 'info wrong token', token='not-a-valid-token-4711', gather_subset=['info']),
+        # validate_certs false: the security warning.
+        task('connectware_health_check', 'health ok', checks=['health', 'vrpc', 'license', 'preflight'],
+             validate_certs=False),
+        task('connectware_health_check', 'health failing', services=['no-such-service'], license_min_days=5000),
+        task('connectware_license', 'license upload', content=NEW_LICENSE),
+        task('connectware_license', 'license unchanged', content=NEW_LICENSE),
+        task('connectware_license', 'license rejected', content=REJECTED_LICENSE),
+        service('service install', content=COMMISSIONING_FILE, parameters={'opcuaHost': 'a', 'brokerPassword': 'pw-1'}),
+        service('service unchanged', content=COMMISSIONING_FILE,
+                parameters={'opcuaHost': 'a', 'brokerPassword': 'pw-1'}),
+        service('service re-deploy', content=COMMISSIONING_FILE, parameters={'opcuaHost': 'b', 'brokerPassword': 'pw-1'}),
+        service('service invalid', service_id='bad', content=BAD_FILE),
+        service('service absent', state='absent'),
+        # Bad arguments, aimed at a host that must never be asked anything.
+        task('connectware_info', 'info unknown option', gather_subsets=['info'], **bad),
+        task('connectware_health_check', 'health wrong type', license_min_days='many', **bad),
+        task('connectware_license', 'license wrong choice', state='renewed', **bad),
+        service('service mutually exclusive', content=COMMISSIONING_FILE, username='ops', **bad),
+    ]
+
+
+def main_fleet(make_fleet):
+    """The main host, and the host the bad arguments would reach; reset before each path's run."""
+    fleet = make_fleet([{'service_settle_polls': 1, 'agents_error': True}, {}])
+    fleet['cw-001'].set_fault('/api/system/health', status=503, retry_after=0, count=1)
+    return fleet
+
+
+def normalized(run, volatile_days):
+    """Each task's status and recorded (registered) result, without what may differ between two runs.
+
+    Ignored: ``elapsed`` (the health check's clock); ``info.time`` (Connectware's clock, returned
+    unchanged); ``days_left`` only when the two runs did not end on the same day (the modules
+    read the real date). The ``invocation`` is compared (as parsed JSON: key order does not matter).
+    """
+    tasks = {}
+    for entry in run.results:
+        result = copy.deepcopy(entry['result'])
+        result.pop('elapsed', None)
+        if isinstance(result.get('info'), dict):
+            result['info'].pop('time', None)
+        if volatile_days:
+            for value in _mappings(result):
+                value.pop('days_left', None)
+        tasks[(entry['host'], entry['task'])] = (entry['status'], result)
+    return tasks
+
+
+def differences(one, other, where=''):
+    """Where two results differ, as (place, in-process value, module value), for a readable failure."""
+    if isinstance(one, dict) and isinstance(other, dict):
+        found = []
+        for key in sorted(set(one) | set(other), key=str):
+            found += differences(one.get(key, '<absent>'), other.get(key, '<absent>'), '%s.%s' % (where, key))
+        return found
+    if isinstance(one, (list, tuple)) and isinstance(other, (list, tuple)) and len(one) == len(other):
+        found = []
+        for index, (left, right) in enumerate(zip(one, other)):
+            found += differences(left, right, '%s[%d]' % (where, index))
+        return found
+    return [] if one == other else [(where, one, other)]
+
+
+def _mappings(value):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            for found in _mappings(item):
+                yield found
+    elif isinstance(value, list):
+        for item in value:
+            for found in _mappings(item):
+                yield found
+
+
+@pytest.mark.parametrize('mode', ['diff', 'check+diff'])
+def test_main_cases_same_on_both_paths(make_fleet, workdir, mode):
+    runs, logs = {}, {}
+    for path, env in PATHS.items():
+        fleet = main_fleet(make_fleet)
+        runs[path] = run_playbook(workdir, play(main_cases(), ignore_errors=True, vars={'bad_url': fleet['cw-002'].url}),
+                                  write_inventory(workdir, fleet), limit='cw-001', check='check' in mode, diff=True,
+                                  verbosity=3, env=env)
+        logs[path] = requests_of(fleet['cw-001'])
+        assert fleet['cw-002'].request_log() == [], 'bad arguments sent a request (%s)' % path
+
+    for path, run in runs.items():
+        assert run.rc == 0, run
+        # Which path really ran: one line per task, saying where.
+        for name, lines in sections(run).items():
+            if name in BAD_ARGUMENTS or name.startswith('Gathering'):
+                continue
+            module = 'connectware_' + {'info': 'info', 'health': 'health_check', 'license': 'license',
+                                       'service': 'service'}[name.split()[0]]
+            expected = in_process_line(module) if path == 'in-process' else module_line(
+                module, 'forced by CONNECTWARE_EXECUTION')
+            assert path_lines(lines) == {expected: 1}, (path, name, lines)
+
+    one = runs['in-process']
+    statuses = dict((entry['task'], entry['status']) for entry in one.results)
+    check = 'check' in mode
+    assert statuses == {
+        'info all': 'ok', 'info failing endpoint': 'ignored', 'info wrong token': 'ignored',
+        'health ok': 'ok', 'health failing': 'ignored',
+        'license upload': 'changed', 'license unchanged': 'changed' if check else 'ok',
+        'license rejected': 'changed' if check else 'ignored',
+        'service install': 'changed', 'service unchanged': 'changed' if check else 'ok',
+        'service re-deploy': 'changed', 'service invalid': 'ignored',
+        'service absent': 'ok' if check else 'changed',
+        'info unknown option': 'ignored', 'health wrong type': 'ignored', 'license wrong choice': 'ignored',
+        'service mutually exclusive': 'ignored'}, one
+    # Each kind of result is really there to compare: warnings, api_error, diff, check mode.
+    assert any('retried' in warning or 'again' in warning for warning in one.result('info all')['warnings'])
+    assert one.result('info all')['api_retries'] == 1
+    assert any('validate_certs is false' in warning for warning in one.result('health ok')['warnings'])
+    assert one.result('info failing endpoint')['api_error']['status'] == 400
+    assert one.result('info wrong token')['api_error']['status'] == 401
+    assert one.result('license upload')['diff']['after']['id'] == 'lic-paths-2027'
+    assert 'diff' in one.result('service install')
+    if not check:
+        assert one.result('license rejected')['api_error']['status'] == 400
+        assert one.result('service invalid')['api_error']['status'] == 400
+        assert any('re-deployed' in warning for warning in one.result('service re-deploy')['warnings'])
+    assert one.result('info unknown option')['msg'].startswith(
+        'Unsupported parameters for (iiot.connectware.connectware_info) module: gather_subsets.')
+    assert 'license_min_days' in one.result('health wrong type')['msg']
+    assert 'state' in one.result('license wrong choice')['msg']
+    assert one.result('service mutually exclusive')['msg'] == 'parameters are mutually exclusive: token|username'
+
+    # The same results, task by task, and the same requests.
+    volatile_days = runs['in-process'].finished_on != runs['module'].finished_on
+    in_process, module = normalized(runs['in-process'], volatile_days), normalized(runs['module'], volatile_days)
+    assert sorted(in_process) == sorted(module)
+    for key in in_process:
+        assert in_process[key] == module[key], (key, differences(in_process[key], module[key]))
+    assert logs['in-process'] == logs['module']
+
+
+# -- module_defaults, environment fallbacks -------------------------------------------------
+
+
+def five_tasks(label, app_dest):
+    """A task of every module, without connection options."""
+    return [
+        bare_task('connectware_info', '%s info' % label, gather_subset=['info']),
+        bare_task('connectware_health_check', '%s health' % label, checks=['health']),
+        bare_task('connectware_license', '%s license' % label, content=NEW_LICENSE),
+        bare_task('connectware_service', '%s service' % label, service_id=SID, content=COMMISSIONING_FILE,
+                  wait_interval=0.05),
+        bare_task('connectware_marketplace_app', '%s app' % label, name='OPC UA to MQTT', dest=app_dest),
+    ]
+
+
+@pytest.mark.parametrize('path', sorted(PATHS))
+def test_module_defaults_and_environment_fallbacks(make_fleet, workdir, tmp_path, path):
+    """The group's module_defaults reach every module, and CONNECTWARE_URL/TOKEN/CA_PATH too, on both paths.
+
+    The environment names one host and module_defaults another: each host's request log shows
+    which tasks reached it.
+    """
+    fleet = make_fleet([{'service_settle_polls': 1}, {'service_settle_polls': 1}])
+    from_env, from_defaults = fleet['cw-001'], fleet['cw-002']
+    env = dict(PATHS[path], CONNECTWARE_URL=from_env.url, CONNECTWARE_TOKEN=from_env.admin_token,
+               CONNECTWARE_CA_PATH=fleet.ca_path)
+    defaults = {'url': from_defaults.url, 'token': from_defaults.admin_token, 'ca_path': fleet.ca_path}
+    tasks = five_tasks('env', str(tmp_path / 'env-app.yml')) + [{
+        'name': 'defaults',
+        'module_defaults': {'group/iiot.connectware.connectware': defaults},
+        'block': five_tasks('defaults', str(tmp_path / 'defaults-app.yml')),
+    }]
+    run = run_playbook(workdir, play(tasks), write_inventory(workdir, fleet), limit='cw-001', verbosity=3, env=env)
+    assert run.rc == 0, run
+    for label, instance in (('env', from_env), ('defaults', from_defaults)):
+        assert run.task('%s info' % label)['status'] == 'ok'
+        assert run.result('%s info' % label)['info']['license']['file']['id'] == 'lic-%s' % instance.name
+        assert run.result('%s health' % label)['healthy'] is True
+        # Without --diff, no diff on either path.
+        for module in ('license', 'service'):
+            entry = run.task('%s %s' % (label, module))
+            assert entry['status'] == 'changed' and 'diff' not in entry['result'], entry
+        assert run.task('%s app' % label)['status'] == 'changed'
+        assert instance.state['license']['file']['id'] == 'lic-paths-2027'
+        assert SID in instance.state['connectware_services']
+        paths = set(entry['path'] for entry in instance.request_log())
+        assert {'/api/system/info', '/api/system/health', '/api/system/licensefile', '/api/services',
+                '/api/marketplace/apps'} <= paths, (label, paths)
+    assert (tmp_path / 'env-app.yml').read_text() == (tmp_path / 'defaults-app.yml').read_text() != ''
+    # The path each task took.
+    expected = collections.Counter()
+    for module in ('connectware_info', 'connectware_health_check', 'connectware_license', 'connectware_service'):
+        expected[in_process_line(module) if path == 'in-process' else module_line(
+            module, 'forced by CONNECTWARE_EXECUTION')] += 2
+    expected[module_line('connectware_marketplace_app', 'it writes dest with the file handling of a module')] += 2
+    assert path_lines(line.strip() for line in run.stdout.splitlines()) == expected
+
+
+# -- which path, and why --------------------------------------------------------------------
+
+
+def closed_port():
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def test_each_condition_picks_its_path(make_fleet, workdir, tmp_path):
+    fleet = make_fleet([{}])
+    host = fleet['cw-001']
+    marker = tmp_path / 'wrapper-ran'
+    wrapper = tmp_path / 'wrapper' / 'python'
+    wrapper.parent.mkdir()
+    # Another Python, as a user would set one: it runs the controller's Python, and leaves a mark.
+    wrapper.write_text('#!/bin/sh\necho ran >> %s\nexec %s "$@"\n' % (marker, sys.executable))
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    # A symlink to the controller's (virtualenv) Python from another folder runs the base Python,
+    # without the virtualenv's libraries: another Python too.
+    link = tmp_path / 'link' / 'python'
+    link.parent.mkdir()
+    link.symlink_to(sys.executable)
+    # The same virtualenv's python under another name is the controller's.
+    same = os.path.join(os.path.dirname(sys.executable), 'python3')
+    if not os.path.exists(same):
+        same = sys.executable
+
+    local = {'ansible_connection': 'local', 'connectware_url': host.url, 'connectware_token': host.admin_token,
+             'connectware_ca_path': fleet.ca_path}
+    inventory = {'all': {'hosts': {
+        'cw-001': dict(local, ansible_python_interpreter='{{ ansible_playbook_python }}'),
+        'remote': dict(local, ansible_connection='ssh', ansible_host='127.0.0.1', ansible_port=closed_port(),
+                       ansible_user='nobody', ansible_ssh_common_args='-o StrictHostKeyChecking=no '
+                       '-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o BatchMode=yes'),
+        'wrapper-python': dict(local, ansible_python_interpreter=str(wrapper)),
+        'linked-python': dict(local, ansible_python_interpreter=str(link)),
+        'same-python': dict(local, ansible_python_interpreter=same),
+        'forced': dict(local, ansible_python_interpreter=sys.executable, connectware_execution='module'),
+        'misspelt': dict(local, ansible_python_interpreter=sys.executable, connectware_execution='modul'),
+    }}}
+    inventory_path = str(workdir / 'inventory.yml')
+    with open(inventory_path, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump(inventory, handle)
+
+    def on(name, hostname, **extra):
+        entry = task('connectware_info', name, gather_subset=['info'])
+        entry.update(extra, when="inventory_hostname == '%s'" % hostname)
+        return entry
+
+    without_url = task('connectware_info', 'environment', gather_subset=['info'])
+    del without_url[FQCN % 'connectware_info']['url']
+    without_url.update({'environment': {'CONNECTWARE_URL': '{{ connectware_url }}'},
+                        'when': "inventory_hostname == 'cw-001'"})
+    tasks = [
+        task('connectware_info', 'each host', gather_subset=['info']),
+        on('delegated to localhost', 'remote', delegate_to='localhost'),
+        on('delegated to a remote host', 'cw-001', delegate_to='remote'),
+        on('become', 'cw-001', become=True),
+        on('async', 'cw-001', **{'async': 60, 'poll': 1}),
+        without_url,
+        dict(task('connectware_marketplace_app', 'app', name='OPC UA to MQTT', dest=str(tmp_path / 'app.yml')),
+             when="inventory_hostname == 'cw-001'"),
+    ]
+    run = run_playbook(workdir, play(tasks, ignore_errors=True, ignore_unreachable=True), inventory_path,
+                       verbosity=3, forks=7)
+    lines = dict((name, path_lines(found)) for name, found in sections(run).items())
+    info = 'connectware_info'
+    interpreter = "ansible_python_interpreter is %s, not the controller's %s"
+    assert lines['each host'] == {
+        in_process_line(info): 2,  # cw-001 and same-python
+        module_line(info, 'connection ssh is not local'): 1,
+        module_line(info, interpreter % (wrapper, sys.executable)): 1,
+        module_line(info, interpreter % (link, sys.executable)): 1,
+        module_line(info, 'forced by connectware_execution'): 1,
+    }, run
+    statuses = dict((entry['host'], entry['status']) for entry in run.results if entry['task'] == 'each host')
+    # A non-local host is tried over ssh, never answered in-process.
+    assert statuses['remote'] == 'unreachable' and 'info' not in run.result('each host', 'remote')
+    assert statuses['cw-001'] == statuses['same-python'] == statuses['forced'] == 'ok'
+    assert statuses['wrapper-python'] == 'ok' and marker.read_text().count('ran') >= 1
+    for name in ('cw-001', 'same-python', 'forced', 'wrapper-python'):
+        assert run.result('each host', name)['info']['license']['file']['id'] == 'lic-cw-001'
+    # The base Python may lack requests: run or fail, it ran as a module (above), not in-process.
+    assert statuses['linked-python'] in ('ok', 'ignored')
+    assert statuses['misspelt'] == 'ignored'
+    assert run.result('each host', 'misspelt')['msg'] == "connectware_execution must be one of auto, module (got 'modul')"
+
+    assert lines['delegated to localhost'] == {in_process_line(info): 1}
+    assert run.task('delegated to localhost', 'remote')['status'] == 'ok'
+    assert lines['delegated to a remote host'] == {module_line(info, 'connection ssh is not local'): 1}
+    assert run.task('delegated to a remote host', 'cw-001')['status'] == 'unreachable'
+    # become needs sudo to work here; which ever way it goes, it went as a module.
+    assert lines['become'] == {module_line(info, 'become is set'): 1}
+    assert run.task('become', 'cw-001')['status'] in ('ok', 'ignored')
+    assert lines['async'] == {module_line(info, 'async is set'): 1}
+    assert run.task('async', 'cw-001')['status'] == 'ok'
+    assert run.result('async', 'cw-001')['info']['license']['file']['id'] == 'lic-cw-001'
+    # The task's environment reached the module: CONNECTWARE_URL came from it.
+    assert lines['environment'] == {module_line(info, 'the task sets environment'): 1}
+    assert run.task('environment', 'cw-001')['status'] == 'ok'
+    assert lines['app'] == {module_line('connectware_marketplace_app',
+                                        'it writes dest with the file handling of a module'): 1}
+    assert run.task('app', 'cw-001')['status'] == 'changed'
+
+
+def test_invalid_execution_setting_fails_every_module_naming_it(make_fleet, workdir, tmp_path):
+    fleet = make_fleet([{}, {}])
+    run = run_playbook(workdir, play([
+        task('connectware_info', 'info', gather_subset=['info']),
+        task('connectware_marketplace_app', 'app', name='OPC UA to MQTT',
+             dest='%s/{{ inventory_hostname }}.yml' % tmp_path),
+    ], ignore_errors=True), write_inventory(workdir, fleet, {'cw-002': {'connectware_execution': 'auto'}}),
+        env={'CONNECTWARE_EXECUTION': 'sometimes'}, verbosity=3)
+    message = "CONNECTWARE_EXECUTION must be one of auto, module (got 'sometimes')"
+    for name in ('info', 'app'):
+        entry = run.task(name, 'cw-001')
+        assert entry['status'] == 'ignored' and entry['result']['msg'] == message, entry
+    assert fleet['cw-001'].request_log() == []
+    assert not (tmp_path / 'cw-001.yml').exists()
+    # The host variable wins over the environment: cw-002 says auto.
+    assert run.task('info', 'cw-002')['status'] == 'ok'
+    assert run.task('app', 'cw-002')['status'] == 'changed' and (tmp_path / 'cw-002.yml').exists()
+    assert sections(run)['info'].count(in_process_line('connectware_info')) == 1
