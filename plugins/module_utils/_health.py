@@ -102,7 +102,7 @@ def judge_license(answer, min_days=0, today=None):
     days = summary['days_left']
     label = 'license %s' % summary['id'] if summary['id'] else 'license'
     if problem == EXPIRED:
-        ago = -days
+        ago = abs(days)  # days_left is below 0 for an expired license
         failures.append('%s expired on %s, %d day%s ago' % (label, summary['expiration'], ago, '' if ago == 1 else 's'))
     elif problem == INVALID:
         failures.append('%s is invalid' % label)

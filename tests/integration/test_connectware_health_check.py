@@ -36,6 +36,7 @@ def test_each_kind_of_failure_is_reported_with_its_reason(make_fleet, workdir):
     run = run_playbook(workdir, play([dict(check_task(checks=['health', 'vrpc', 'license', 'preflight'],
                                                       license_min_days=14), ignore_errors=True)]),
                        write_inventory(workdir, fleet), forks=6)
+
     def days_left(host, days):
         """What the module counted for a license the simulator made to expire in ``days`` days."""
         reported = run.result('check', host)['checks']['license']['license']['days_left']

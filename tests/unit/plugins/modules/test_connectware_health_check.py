@@ -495,8 +495,8 @@ def test_a_license_problem_ends_the_wait_at_once_and_says_why():
 
 def test_a_lasting_problem_beside_a_passing_one_still_waits():
     clock = FakeClock()
-    client = FakeClient(clock=clock, cost=0.5, **{INFO: [info(valid=False)] * 2,
-                                                   VRPC: [vrpc(reachable=False), vrpc()]})
+    script = {INFO: [info(valid=False)] * 2, VRPC: [vrpc(reachable=False), vrpc()]}
+    client = FakeClient(clock=clock, cost=0.5, **script)
     result = run(client, clock=clock, checks=['vrpc', 'license'], wait_timeout=60, wait_interval=5,
                  fail_on_unhealthy=False)
     # The vRPC problem may pass; once only the license is left, waiting stops.
