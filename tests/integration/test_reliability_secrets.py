@@ -4,7 +4,10 @@
 """Sentinel secrets through every module and the role, at -vvvv, in check and diff mode, success and failure.
 
 They must appear nowhere: not in stdout or stderr, not in returned values or diffs, not in the
-simulator's access log or request log (query strings included).
+simulator's access log or request log (query strings included). The suite runs on both execution
+paths: in the controller's worker process (the default for the local connection), where the
+masking is the collection's own, and as a module (CONNECTWARE_EXECUTION=module), where
+AnsibleModule masks.
 """
 
 import json
@@ -12,6 +15,7 @@ import json
 import pytest
 
 from connectware_sim import make_license_jwt
+from connectware_sim.state import COMMISSIONING_FILE
 from harness import assert_no_secrets, play, run_playbook, write_inventory
 
 TOKEN = 'SENTINEL-TOKEN-5b0e6c1f2a9d4e7b8c3f'
@@ -20,12 +24,20 @@ PASSWORD = 'SENTINEL-PASSWORD-9d8c7b6a5f4e'
 OPAQUE_LICENSE = 'SENTINEL-OPAQUE-LICENSE-0f1e2d3c4b5a'
 LICENSE = make_license_jwt('lic-sentinel', expiration='2099-06-30')
 SHORT_LICENSE = make_license_jwt('lic-sentinel-short', expiration='2026-01-01')
+SERVICE_PASSWORD = 'SENTINEL-OPCUA-PASSWORD-6a7b8c9d0e1f'
+SERVICE_TOKEN = 'SENTINEL-SERVICE-TOKEN-2c3d4e5f6a7b'
+BAD_COMMISSIONING_FILE = COMMISSIONING_FILE.replace('type: Cybus::Connection', 'type: Foo::Bar')
+PATHS = {'in-process': {}, 'module': {'CONNECTWARE_EXECUTION': 'module'}}
 
 # Secrets reach the play as variables from a vars file, as vault variables would: Ansible shows the
 # playbook's source around a failing task, so a literal in the playbook would be shown by Ansible itself.
 SECRET_VARS = {'sentinel_token': TOKEN, 'sentinel_wrong_token': WRONG_TOKEN, 'sentinel_password': PASSWORD,
                'sentinel_opaque_license': OPAQUE_LICENSE, 'sentinel_license': LICENSE,
-               'sentinel_short_license': SHORT_LICENSE, 'sentinel_not_a_license': 'SENTINEL-NOT-A-LICENSE-3e4f5a6b'}
+               'sentinel_short_license': SHORT_LICENSE, 'sentinel_not_a_license': 'SENTINEL-NOT-A-LICENSE-3e4f5a6b',
+               'sentinel_service_password': SERVICE_PASSWORD, 'sentinel_service_token': SERVICE_TOKEN}
+# Service parameters whose names say they are secret: shown masked in the diff, never in clear.
+SERVICE_PARAMETERS = {'opcuaHost': 'opcua.example', 'opcuaPassword': '{{ sentinel_service_password }}',
+                      'apiToken': '{{ sentinel_service_token }}'}
 TOKEN_AUTH = {'url': '{{ connectware_url }}', 'token': '{{ sentinel_token }}', 'ca_path': '{{ connectware_ca_path }}'}
 LOGIN_AUTH = {'url': '{{ connectware_url }}', 'username': 'ops', 'password': '{{ sentinel_password }}',
               'ca_path': '{{ connectware_ca_path }}'}
@@ -48,6 +60,12 @@ def tasks_for(label, auth):
         task('license refresh failing', 'connectware_license', state='refreshed'),
         task('health ok', 'connectware_health_check', checks=['health', 'vrpc', 'license']),
         task('health failing', 'connectware_health_check', services=['no-such-service']),
+        task('service ok', 'connectware_service', service_id='%s-service' % label, content=COMMISSIONING_FILE,
+             parameters=SERVICE_PARAMETERS, wait_interval=0.05),
+        task('service unchanged', 'connectware_service', service_id='%s-service' % label, content=COMMISSIONING_FILE,
+             parameters=SERVICE_PARAMETERS, wait_interval=0.05),
+        task('service failing', 'connectware_service', service_id='%s-bad' % label, content=BAD_COMMISSIONING_FILE,
+             parameters=SERVICE_PARAMETERS),
         task('app ok', 'connectware_marketplace_app', name='OPC UA to MQTT', dest='{{ app_dir }}/app.yml'),
         task('app failing', 'connectware_marketplace_app', name='No Such App'),
         {
@@ -66,9 +84,11 @@ def tasks_for(label, auth):
     ]
 
 
+@pytest.mark.parametrize('path', sorted(PATHS))
 @pytest.mark.parametrize('check_diff', [False, True], ids=['normal', 'check+diff'])
-def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff):
+def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff, path):
     fleet = make_fleet([{'preset': 'offline',  # refresh fails: a failure path for state=refreshed
+                         'service_settle_polls': 1,
                          'tokens': {TOKEN: 'admin'},
                          'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
                          'agents_error': True,
@@ -84,7 +104,11 @@ def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff):
     run = run_playbook(workdir, play(tasks, vars={'app_dir': str(tmp_path / 'apps'),
                                                   'report_dir': str(tmp_path / 'report')}),
                        write_inventory(workdir, fleet), verbosity=4, check=check_diff, diff=check_diff,
-                       extra_args=['-e', '@%s' % secrets_file])
+                       extra_args=['-e', '@%s' % secrets_file], env=PATHS[path])
+    # The path the suite is about really ran (-vvv and up say where each task ran).
+    in_process = "connectware_info: running in the controller's worker process"
+    forced = 'connectware_info: running as a module (forced by CONNECTWARE_EXECUTION)'
+    assert (in_process in run.stdout) == (path == 'in-process') and (forced in run.stdout) == (path == 'module')
     statuses = dict((entry['task'], entry['status']) for entry in run.results)
     # Both the success and the failure paths really ran.
     assert statuses['token info ok'] == 'ok' and statuses['token info failing'] == 'ignored'
@@ -95,10 +119,19 @@ def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff):
     assert statuses['token license rejected'] == ('changed' if check_diff else 'ignored')
     assert statuses['login license refresh failing'] == ('ok' if check_diff else 'ignored')
     assert statuses['login gate closed as expected'] == 'ok'
+    assert statuses['token service ok'] == 'changed' and statuses['login service failing'] == 'ignored'
+    assert statuses['login service unchanged'] == ('changed' if check_diff else 'ok')
+    if check_diff:
+        # The diff showed the secret-named parameters, masked.
+        assert '"opcuaPassword": "********"' in run.stdout and '"apiToken": "********"' in run.stdout
+    else:
+        # The secrets did reach Connectware, where they belong.
+        assert fleet['cw-001'].state['connectware_services']['token-service']['parameters']['opcuaPassword'] == \
+            SERVICE_PASSWORD
     assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout  # -vvvv printed the invocations, masked
     issued = list(fleet['cw-001'].issued_tokens)
     assert issued, 'the login tasks did not log in'
     assert_no_secrets(run, [TOKEN, WRONG_TOKEN, PASSWORD, OPAQUE_LICENSE, LICENSE, SHORT_LICENSE,
-                            'SENTINEL-NOT-A-LICENSE-3e4f5a6b'] + issued, fleet)
+                            'SENTINEL-NOT-A-LICENSE-3e4f5a6b', SERVICE_PASSWORD, SERVICE_TOKEN] + issued, fleet)
     # Nothing secret reached the server in a query string either: every request authenticated by header.
     assert set(entry['auth'] for entry in fleet['cw-001'].request_log()) <= {'bearer', 'none'}
