@@ -369,6 +369,21 @@ class Measured(object):
     def per_host_ms(self, size, row):
         return 1000 * self.wall(size, row) / size
 
+    def fastest(self, size, row):
+        return min(run['wall'] for run in self.fleets[size][row])
+
+    def per_host(self, size, row, metric='wall'):
+        value = dict(wall=self.wall, fastest=self.fastest, cpu=self.cpu)[metric](size, row)
+        return 1000 * value / size
+
+    def fastest_ratio(self, size, row, against):
+        return self.fastest(size, row) / self.fastest(size, against)
+
+    def others_of(self, size, row):
+        """Median cores other processes kept busy during this row's runs."""
+        shares = [run['others_cpu'] / run['wall'] for run in self.fleets[size][row] if 'others_cpu' in run]
+        return statistics.median(shares) if shares else float('nan')
+
     def spread_ms(self, size, row):
         """Half the range of the repetitions, per host: what a difference must beat to mean something."""
         walls = [run['wall'] for run in self.fleets[size][row]]
@@ -526,12 +541,30 @@ def targets_section(results, measured):
                          '%.0f → %.0f ms (%.2f×) | %s |' % (
                              what, small, large, TARGETS['flat'], first, last, last / first,
                              verdict(last / first <= TARGETS['flat'])))
+    pairs = [('info', 'ping', '`connectware_info` in-process over `ping`'),
+             ('gate', 'baseline', 'the gate over the hand-written gate'), ('gate', 'ping', 'the gate over `ping`'),
+             ('info_module', 'ping', 'the module path over `ping`')]
+    others = []
+    for row, against, what in pairs:
+        sizes = [size for size in sorted(measured.fleets) if measured.has(size, row, against)]
+        if sizes:
+            others.append('%s %s' % (what, ', '.join('%.2f / %.2f at %d' % (
+                measured.fastest_ratio(size, row, against), measured.cpu_ratio(size, row, against), size)
+                for size in sizes)))
+    if others:
+        lines += ['', 'The verdicts are on the ratios of median wall times, as the targets are stated. The fastest',
+                  'repetitions and Ansible\'s CPU time, less disturbed by other load (section 1), give (fastest / CPU):',
+                  '; '.join(others) + '.']
     return lines + ['']
 
 
 def side_by_side_section(measured, hosts):
     lines = ['## 1. Side by side', '',
-             '| measure | hosts | A | B | A / B, wall | A / B, Ansible CPU |', '|---|---|---|---|---|---|']
+             'A / B three ways: of the median wall times, of the fastest repetitions (other processes only ever',
+             'add time) and of the median CPU time of Ansible\'s processes. The last column is how many cores other',
+             'processes kept busy (median) while A and while B ran.', '',
+             '| measure | hosts | A | B | A / B, wall | fastest | Ansible CPU | others\' cores, A / B |',
+             '|---|---|---|---|---|---|---|---|']
     pairs = [('info', 'ping', '`connectware_info` all subsets, in-process (A) vs `ping` (B)'),
              ('info_module', 'ping', '`connectware_info` all subsets, module path (A) vs `ping` (B)'),
              ('info', 'info_module', '`connectware_info`: in-process (A) vs module path (B)'),
@@ -540,9 +573,11 @@ def side_by_side_section(measured, hosts):
     for row, against, what in pairs:
         for size in sorted(measured.fleets):
             if measured.has(size, row, against):
-                lines.append('| %s | %d | %.2f s | %.2f s | %.3f | %.3f |' % (
+                lines.append('| %s | %d | %.2f s | %.2f s | %.3f | %.3f | %.3f | %.2f / %.2f |' % (
                     what, size, measured.wall(size, row), measured.wall(size, against),
-                    measured.ratio(size, row, against), measured.cpu_ratio(size, row, against)))
+                    measured.ratio(size, row, against), measured.fastest_ratio(size, row, against),
+                    measured.cpu_ratio(size, row, against), measured.others_of(size, row),
+                    measured.others_of(size, against)))
     lines += ['', 'Per host (ms of wall time):', '',
               '| hosts | `ping` | info, in-process | info, module path | `deployment_gate` | hand-written gate |',
               '|---|---|---|---|---|---|']
@@ -554,7 +589,10 @@ def side_by_side_section(measured, hosts):
     return lines + ['']
 
 
-def step_costs(measured, size):
+METRICS = [('wall', 'median wall'), ('fastest', 'fastest repetition\'s wall'), ('cpu', 'median Ansible CPU')]
+
+
+def step_costs(measured, size, metric='wall'):
     """(row, what, per-host ms, ms over the step before) for ping, the role's steps and the role."""
     rows = [('ping', 'the floor of any task: `ansible.builtin.ping`')]
     rows += [(row, ROWS[row][2]) for row in STEP_ROWS]
@@ -562,13 +600,15 @@ def step_costs(measured, size):
     costs = []
     before = None
     for row, what in rows:
-        per_host = measured.per_host_ms(size, row)
-        # The health check's steps build on each other; module_only and ping stand alone.
-        added = per_host - before if before is not None and row not in ('ping', 'module_only', 'steps_check') else None
+        per_host = measured.per_host(size, row, metric)
+        # The role's steps build on each other; ping and the literal-argument check stand alone.
+        added = None
         if row == 'steps_check':
-            added = per_host - measured.per_host_ms(size, 'module_only')
+            added = per_host - measured.per_host(size, 'module_only', metric)
+        elif row not in ('ping', 'module_only'):
+            added = per_host - before
         costs.append((row, what, per_host, added))
-        if row not in ('ping',):
+        if row != 'ping':
             before = per_host
     return costs
 
@@ -576,53 +616,58 @@ def step_costs(measured, size):
 def steps_section(measured, size):
     if not measured.has(size, 'ping', 'gate', *STEP_ROWS):
         return []
-    ping = measured.per_host_ms(size, 'ping')
+    costs = dict((metric, step_costs(measured, size, metric)) for metric, _what in METRICS)
     lines = ['## 2. The role\'s tasks, one by one (%d hosts)' % size, '',
              'The role\'s task files copied into `bench/tasks/` (the script checks they are still the role\'s),',
              'run cumulatively with the role\'s defaults; each row\'s cost over the row before is what its task',
-             'costs per host. Ping and the literal-argument health check stand alone, for scale.', '',
-             '| playbook | runs | wall | per host (± half the range of the repetitions) | added per host | '
-             'added, of `ping` per host |',
+             'costs per host. Ping and the literal-argument health check stand alone, for scale. Per host, in ms,',
+             'three ways: the median wall time (± half the range of the repetitions), the fastest repetition\'s',
+             'wall time (other processes only ever add time) and the median CPU time of Ansible\'s processes',
+             '(the forks\' CPU added up, so it can exceed the wall time; the least disturbed by other load).',
+             '"Added" is the cost over the row before.', '',
+             '| playbook | runs | wall | fastest | Ansible CPU | added: wall / fastest / CPU |',
              '|---|---|---|---|---|---|']
-    for row, what, per_host, added in step_costs(measured, size):
-        lines.append('| `%s` | %s | %.2f s | %.0f ± %.0f ms | %s | %s |' % (
-            ROWS[row][0], what, measured.wall(size, row), per_host, measured.spread_ms(size, row),
-            '%+.0f ms' % added if added is not None else '', '%.2f' % (added / ping) if added is not None else ''))
-    return lines + [''] + steps_analysis(measured, size) + ['']
+    for index, (row, what, per_host, added) in enumerate(costs['wall']):
+        fastest, cpu = costs['fastest'][index], costs['cpu'][index]
+        lines.append('| `%s` | %s | %.0f ± %.0f | %.0f | %.0f | %s |' % (
+            ROWS[row][0], what, per_host, measured.spread_ms(size, row), fastest[2], cpu[2],
+            '%+.0f / %+.0f / %+.0f' % (added, fastest[3], cpu[3]) if added is not None else ''))
+    return lines + [''] + steps_analysis(measured, size, costs) + ['']
 
 
-def steps_analysis(measured, size):
-    costs = dict((row, (per_host, added)) for row, _what, per_host, added in step_costs(measured, size))
-    ping = costs['ping'][0]
-    gate = costs['gate'][0]
-    check = costs['steps_check'][0]
-    record = costs['steps_record'][1]
-    close = costs['steps_all'][1]
-    validation = costs['gate'][1]
-    light = record + close + validation
+def steps_analysis(measured, size, costs):
+    def of(metric, row, index):
+        return dict((item[0], item) for item in costs[metric])[row][index]
+
+    def added(row):
+        return '%+.0f / %+.0f / %+.0f ms' % tuple(of(metric, row, 3) for metric, _what in METRICS)
+
+    gate_cpu, check_cpu, ping_cpu = of('cpu', 'gate', 2), of('cpu', 'steps_check', 2), of('cpu', 'ping', 2)
+    light_cpu = gate_cpu - check_cpu
     return [
-        'Of the role\'s %.0f ms per host, the health check (its HTTP work, in-process) is %.0f ms; the three'
-        % (gate, check),
-        'light tasks around it cost %.0f ms together (%.0f %% of the role, %.2f× `ping` per host): "Record the'
-        % (light, 100 * light / gate, light / ping),
-        'verdict" %+.0f ms, "Close the gate" with the skipped report include %+.0f ms, the argument validation %+.0f ms.'
-        % (record, close, validation),
-        'A difference smaller than the rows\' spread (the ± column) is within this run\'s noise.',
+        'In Ansible CPU per host the role costs %.0f ms: the health check with its HTTP work %.0f ms, the three'
+        % (gate_cpu, check_cpu),
+        'light tasks around it %.0f ms together (%.0f %% of the role; `ping` costs %.0f ms). Each of them (wall /'
+        % (light_cpu, 100 * light_cpu / gate_cpu, ping_cpu),
+        'fastest / CPU): "Record the verdict" %s; "Close the gate", with the skipped report include, %s;'
+        % (added('steps_record'), added('steps_all')),
+        'the argument validation %s. Where the three disagree, the median wall time was' % added('gate'),
+        'disturbed by other load; a difference smaller than the ± spread is noise.',
         '',
         'What could go, and why the role keeps it:',
         '',
-        '- **"Record the verdict" (%+.0f ms per host).** The health check could return the fact itself' % record,
+        '- **"Record the verdict"** (%s). The health check could return the fact itself' % added('steps_record'),
         '  (`ansible_facts` from its action plugin) and save this task. The role keeps `set_fact`: the fact\'s',
         '  shape (host, verdict, license, `checked_at`) is the role\'s contract, not the module\'s, and Ansible',
         '  applies `ansible_facts` only from a task that succeeded, so the check would still have to succeed',
         '  (`failed_when: false`) and a separate task close the gate. A module option that names a fact to',
-        '  set is the cheaper equivalent if this cost matters; it needs a change to the module, measured here',
-        '  at the cost of this task.',
-        '- **"Close the gate" (%+.0f ms per host, skipped for a fit host).** It cannot merge into the check or' % close,
+        '  set is the cheaper equivalent if this cost matters; it needs a change to the module and would save',
+        '  about this task\'s cost.',
+        '- **"Close the gate"** (%s, skipped for a fit host). It cannot merge into the check or' % added('steps_all'),
         '  the fact: a failed task sets no facts, and the unfit host must fail after its verdict is recorded',
         '  (for `max_fail_percentage` and the report). A `set_fact` with `failed_when` would record and fail in',
         '  one task only if Ansible kept a failed task\'s facts, which it does not.',
-        '- **The argument validation (%+.0f ms per host).** Ansible inserts it for `meta/argument_specs.yml`;' % validation,
+        '- **The argument validation** (%s). Ansible inserts it for `meta/argument_specs.yml`;' % added('gate'),
         '  it is the role\'s contract (bad variables fail before any request) and stays.',
         '- **The report include** runs once per batch (`run_once`), not per host.',
     ]
