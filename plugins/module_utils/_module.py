@@ -23,6 +23,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.six import text_type
+from ansible.module_utils.six.moves.collections_abc import Mapping
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import (
     ConnectwareClient,
@@ -114,6 +116,21 @@ def run_module(runner, argument_spec=None, **options):
     module.exit_json(**result)
 
 
+def plain(value):
+    """``value`` in the types a module process receives (its arguments travel as JSON).
+
+    Task arguments in the controller are str subclasses (for example AnsibleUnicode on older
+    ansible-core); validation messages name the type, so they would differ from the module's.
+    """
+    if isinstance(value, Mapping):
+        return dict((plain(key), plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, text_type) and type(value) is not text_type:
+        return text_type(value)
+    return value
+
+
 def run_in_process(runner, module_args, check_mode=False, diff_mode=False, module_name='module', argument_spec=None,
                    **options):
     """The same task as ``run_module``, in the calling (controller's) process: returns the result.
@@ -128,7 +145,7 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
                                       required_together=kwargs['required_together'],
                                       required_one_of=kwargs['required_one_of'], required_if=kwargs['required_if'],
                                       required_by=kwargs['required_by'])
-    validation = validator.validate(dict(module_args))
+    validation = validator.validate(plain(module_args))
     no_log_values = set(validation._no_log_values)  # pylint: disable=protected-access
     params = validation.validated_parameters
     if validation.error_messages:
