@@ -120,7 +120,7 @@ test-full: venv $(OLDEST_VENV)/.installed
 changelog: collection
 	PATH=$(BIN):$$PATH $(BIN)/antsibull-changelog release --version $$(sed -n 's/^version: //p' galaxy.yml)
 
-# Fleet-scale benchmarks (not part of make test: about 15 minutes at the default 100 hosts).
+# Fleet-scale benchmarks (not part of make test: about 20 minutes on a quiet machine at the default 50 and 200 hosts).
 bench: collection
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
