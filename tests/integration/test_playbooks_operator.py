@@ -54,7 +54,8 @@ def test_gated_deploy_keeps_both_reports_warns_once_about_a_typo_then_changes_no
     extra = gated_deploy_vars(tmp_path, deployment_gate_licence_min_days=400)
     first = run_playbook(workdir, os.path.join(PLAYBOOKS, 'gated_deploy.yml'), inventory, extra_vars=extra)
     assert first.rc == 2, first
-    assert first.output.count(TYPO_WARNING) == 1, first.output
+    # ansible-core 2.16 wraps warnings at the terminal's width.
+    assert ' '.join(first.output.split()).count(TYPO_WARNING) == 1, first.output
     # The typo left the default in force: 365 days of license pass the default minimum of 14.
     closes = [entry['status'] for entry in first.results
               if entry['host'] == 'cw-001' and entry['task'].endswith(' : Close the gate')]
