@@ -210,7 +210,8 @@ def test_main_cases_same_on_both_paths(make_fleet, workdir, mode):
         'info unknown option': 'ignored', 'health wrong type': 'ignored', 'license wrong choice': 'ignored',
         'service mutually exclusive': 'ignored'}, one
     # Each kind of result is really there to compare: warnings, api_error, diff, check mode.
-    assert any('retried' in warning or 'again' in warning for warning in one.result('info all')['warnings'])
+    assert any('1 request to Connectware at' in warning and 'had to be sent again' in warning
+               for warning in one.result('info all')['warnings'])
     assert one.result('info all')['api_retries'] == 1
     assert any('validate_certs is false' in warning for warning in one.result('health ok')['warnings'])
     assert one.result('info failing endpoint')['api_error']['status'] == 400
