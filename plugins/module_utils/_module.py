@@ -126,8 +126,8 @@ def plain(value):
         return dict((plain(key), plain(item)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
-    if isinstance(value, text_type) and type(value) is not text_type:
-        return text_type(value)
+    if isinstance(value, text_type):
+        return text_type.__str__(value)  # an exact str, even where a subclass returns itself from str()
     return value
 
 

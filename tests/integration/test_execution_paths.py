@@ -165,12 +165,10 @@ def _mappings(value):
     if isinstance(value, dict):
         yield value
         for item in value.values():
-            for found in _mappings(item):
-                yield found
+            yield from _mappings(item)
     elif isinstance(value, list):
         for item in value:
-            for found in _mappings(item):
-                yield found
+            yield from _mappings(item)
 
 
 @pytest.mark.parametrize('mode', ['diff', 'check+diff'])
