@@ -52,7 +52,10 @@ def test_gate_passes_healthy_and_closes_unhealthy_with_reasons(make_fleet, workd
     markdown = (report / 'deployment_gate.md').read_text()
     rows = [line for line in markdown.splitlines() if line.startswith('| cw-')]
     assert len(rows) == 3
-    assert "| cw-002 | CLOSED | 1.7.2 | 365 | service broker is 'exited' |" in rows
+    # Worst first, as the HTML page sorts; every row ends with its own checked_at.
+    assert [row.split(' | ')[0] for row in rows] == ['| cw-002', '| cw-003', '| cw-001']
+    assert rows[0].startswith("| cw-002 | CLOSED | 1.7.2 | 365 | service broker is 'exited' | "), rows
+    assert all(re.search(r' \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 \|$', row) for row in rows), rows
     html = (report / 'deployment_gate.html').read_text()
     assert len(re.findall(r'<tr><td>cw-\d+</td>', html)) == 3
     # Closed gates first.
@@ -82,16 +85,16 @@ def test_markdown_report_cannot_be_forged_by_server_strings(make_fleet, workdir,
     markdown = (report / 'deployment_gate.md').read_text()
     table = [line for line in markdown.splitlines() if line.startswith('|')]
     assert len(table) == 4, markdown  # header, separator, one row per host
-    assert all(unescaped_pipes(line) == 6 for line in table), markdown
-    assert [line.split(' | ')[0] for line in table[2:]] == ['| cw-001', '| cw-002']
+    assert all(unescaped_pipes(line) == 7 for line in table), markdown
+    assert [line.split(' | ')[0] for line in table[2:]] == ['| cw-002', '| cw-001']
     assert '<script>' not in markdown and '<b>' not in markdown
     assert not re.search(r'(?<!\\)\]\(', markdown)  # no link
     assert '&lt;script&gt;alert(1)&lt;/script&gt;' in markdown
     assert not re.search(r'^#', markdown.split('| host |')[1], re.MULTILINE)
-    assert table[2].startswith('| cw-001 | open | 1.7.2 \\| open \\| \\| cw-999 \\| open \\| 1.7.2 \\| 365 \\| '
-                               '&lt;script&gt;alert(1)&lt;/script&gt; \\| # all good | 365 |  |'), table[2]
-    assert table[3].startswith("| cw-002 | CLOSED | 1.7.2 | 365 | service broker \\| \\| cw-998"), table[3]
-    assert '\\`x\\` \\[link\\](https://evil.example) &lt;b&gt;' in table[3]
+    assert table[3].startswith('| cw-001 | open | 1.7.2 \\| open \\| \\| cw-999 \\| open \\| 1.7.2 \\| 365 \\| '
+                               '&lt;script&gt;alert(1)&lt;/script&gt; \\| # all good | 365 |  |'), table[3]
+    assert table[2].startswith("| cw-002 | CLOSED | 1.7.2 | 365 | service broker \\| \\| cw-998"), table[2]
+    assert '\\`x\\` \\[link\\](https://evil.example) &lt;b&gt;' in table[2]
 
     html = (report / 'deployment_gate.html').read_text()
     assert len(re.findall(r'<tr><td>cw-\d+</td>', html)) == 2
@@ -177,7 +180,7 @@ def test_report_of_a_serial_rollout_stopped_at_the_threshold(make_fleet, workdir
     with open(report / 'cw-003.json', encoding='utf-8') as handle:
         assert json.load(handle)['failures'] == ["service broker is 'exited'"]
     rows = [line for line in (report / 'deployment_gate.md').read_text().splitlines() if line.startswith('| cw-')]
-    assert rows[2].startswith('| cw-003 | CLOSED |') and rows[4] == '| cw-005 | not checked | | | |', rows
+    assert rows[0].startswith('| cw-003 | CLOSED |') and rows[4] == '| cw-005 | not checked | | | | |', rows
 
 
 def license_files(tmp_path, fleet, days=400):

@@ -115,7 +115,8 @@ def main():
         [row['host'], row['version'] or '-', row['latest_version'] or '-',
          '' if row['license_days_left'] is None else row['license_days_left'], '; '.join(row['problems']) or 'OK']
         for row in report['hosts']])
-    pages = [os.path.join(report_dir, 'fleet_report.html'), os.path.join(gate_dir, 'deployment_gate.html')]
+    pages = [os.path.join(report_dir, 'fleet_report.html')] + [
+        os.path.join(gate_dir, gate, 'deployment_gate.html') for gate in ('before', 'after')]
     print('\nHTML pages:\n  ' + '\n  '.join(pages))
     return 0
 
