@@ -87,7 +87,8 @@ def test_each_attempt_has_its_own_deadline():
         elapsed = time.monotonic() - started
         assert len(server.requests) == 3
     assert caught.value.kind == 'timeout' and caught.value.attempts == 3
-    assert elapsed < 3 * CEILING
+    three_attempts_ceiling = 3 * CEILING  # a generous ceiling per attempt, never a lower bound
+    assert elapsed < three_attempts_ceiling
 
 
 def test_connections_kept_alive_after_a_finished_attempt_stay_usable():
