@@ -23,6 +23,8 @@ from harness import connection_vars, play, run_playbook, write_inventory
 
 RETRIES = 2
 TIMEOUT = 0.3
+TRANSIENT_LATENCY_TIMEOUT = 1.0   # half the transient latency fault's 2 s
+GENEROUS_TIMEOUT = 10.0
 
 # (method, path, params, body) for every endpoint the modules call; login is exercised through a
 # username/password client.
@@ -44,7 +46,7 @@ ENDPOINT_IDS = ['%s %s' % (method, path) for method, path, _params, _body in END
 
 # Faults that pass: the first attempt meets the fault, a retry succeeds.
 TRANSIENT = {
-    'latency': dict(latency=1.0),
+    'latency': dict(latency=2.0),
     '502': dict(status=502),
     '503': dict(status=503),
     '504': dict(status=504),
@@ -118,7 +120,10 @@ def requests_to(instance, path, expected=None):
 def test_transient_fault_is_retried_to_success(host, tls, endpoint, fault_name):
     host.set_fault(endpoint[1], count=1, **TRANSIENT[fault_name])
     sleeps = []
-    answer = call(client_for(host, tls, sleeps, endpoint), endpoint)
+    # timeout bounds a whole attempt (TLS handshake included): only the latency case needs it below
+    # the fault's delay, and then with room for the retry on a busy machine; the others get plenty.
+    timeout = TRANSIENT_LATENCY_TIMEOUT if fault_name == 'latency' else GENEROUS_TIMEOUT
+    answer = call(client_for(host, tls, sleeps, endpoint, timeout=timeout), endpoint)
     assert answer is not None
     hits = requests_to(host, endpoint[1], expected=2)
     assert len(hits) == 2, hits
