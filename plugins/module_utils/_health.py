@@ -124,4 +124,13 @@ def judge_preflight(answer, required=PREFLIGHT_PROBES):
                             required=name in required)
         if name in required and probe.get('status') is not True:
             failures.append('preflight %s failed: %s' % (name, probe.get('statusText') or 'no status reported'))
-    return dict(probes=probes, required=list(required)), failures
+    return dict(probes=probes, required=list(required), latest_version=latest_version(answer)), failures
+
+
+def latest_version(answer):
+    """The latest Connectware version the preflight answer names (``currentVersions.series.active.latest``), or None."""
+    latest = _as_dict(answer)
+    for key in ('currentVersions', 'series', 'active', 'latest'):
+        latest = _as_dict(latest.get(key))
+    version = latest.get('version')
+    return version if isinstance(version, str) and version.strip() else None

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.iiot.connectware.plugins.module_utils._cause import short_cause
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
 from ansible_collections.iiot.connectware.plugins.module_utils._gather import fetch_concurrently
 from ansible_collections.iiot.connectware.plugins.module_utils._license import (
@@ -140,6 +141,7 @@ class Attempt(object):
                 error = errors[name]
                 reasons = ['cannot check %s: %s' % (name, error.message)]
                 details = dict(api_error=error.to_result())
+                details['cause'] = short_cause(details['api_error'], error.message)
                 mendable = mendable or error.kind not in PERMANENT_ERROR_KINDS
                 if not shared:
                     self.failures.extend(reasons)

@@ -164,7 +164,11 @@ failures:
     - "preflight cybusRegistry failed: getaddrinfo ENOTFOUND registry.cybus.io"
     - "cannot check vrpc: Connectware at https://cw.example answered HTTP 503 for GET /api/system/vrpcHealth after 4 attempt(s)"
 checks:
-  description: Per check, whether it passed and what it judged (last attempt).
+  description:
+    - Per check, whether it passed and what it judged (last attempt).
+    - A check whose request failed holds C(api_error) (as the task's RV(api_error)) and C(cause) instead of what it
+      judges. C(cause) says in a few words what to fix, for one line of a report, such as C(token rejected (401)),
+      C(unknown host), C(connection refused) or C(TLS: not signed by a trusted CA).
   returned: always
   type: dict
   contains:
@@ -180,11 +184,12 @@ checks:
       description:
         - C(ok), C(failures), the normalized C(license) summary, C(min_days), and C(problem) (null, or one of
           V(expired), V(invalid), V(too_short), V(unreadable_expiration)).
-        - A check whose request failed holds C(api_error) instead of what it judges.
       returned: when V(license) is checked
       type: dict
     preflight:
-      description: C(ok), C(failures), C(probes) (C(status), C(statusText), C(url), C(required) each) and C(required).
+      description:
+        - C(ok), C(failures), C(probes) (C(status), C(statusText), C(url), C(required) each) and C(required).
+        - C(latest_version), the latest Connectware version the preflight answer names (null when it names none).
       returned: when V(preflight) is checked
       type: dict
   sample:

@@ -184,6 +184,38 @@ metrics:
   sample:
     hourly: [{timestamp: "2026-11-29T08:00:00.000Z", numberOfConnectedDatapoints: 120, numberOfReceivedMessages: 4000}]
     daily: [{date: "2026-11-28", numberOfConnectedDatapoints: 120, numberOfReceivedMessages: 96000}]
+traffic:
+  description:
+    - The hourly series of RV(metrics), normalized, and how long the host has received no message.
+    - Counts that are not whole numbers of 0 or more are null.
+  returned: when V(metrics) is gathered
+  type: dict
+  contains:
+    hourly:
+      description: One entry per hour, oldest first (in the order sent when an hour has no timestamp).
+      type: list
+      elements: dict
+      sample: [{timestamp: "2026-11-29T08:00:00.000Z", messages: 4000, datapoints: 120}]
+    hours:
+      description: How many hours the series has.
+      type: int
+      sample: 24
+    messages_total:
+      description: The messages received over the series, or null when no hour has a count.
+      type: int
+      sample: 96000
+    last_timestamp:
+      description: The timestamp of the latest hour, as sent, or null.
+      type: str
+      sample: "2026-11-29T08:00:00.000Z"
+    quiet_hours:
+      description: The latest hours in a row that received no message; 0 when the latest hour received any or its count is unknown.
+      type: int
+      sample: 0
+    finding:
+      description: C(no messages for N h) when RV(traffic.quiet_hours) is 1 or more, else null.
+      type: str
+      sample: no messages for 5 h
 agents:
   description: The answer of C(GET /api/system/agents), unchanged.
   returned: when V(agents) is gathered

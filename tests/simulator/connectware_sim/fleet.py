@@ -11,7 +11,7 @@ import yaml
 from .server import Instance, safe_name
 from .tls import TLSMaterial
 
-DEMO_MIX = ['healthy', 'healthy', 'license_expiring', 'service_down', 'registry_unreachable', 'healthy']
+DEMO_MIX = ['healthy', 'healthy', 'license_expiring', 'service_down', 'registry_unreachable', 'traffic_stopped']
 
 
 class Fleet(object):

@@ -12,6 +12,7 @@ import copy
 import datetime
 import json
 import secrets
+import zlib
 
 ADMIN_TOKEN_PREFIX = 'sim-admin-token-'
 
@@ -122,6 +123,24 @@ resources:
 BROKEN_COMMISSIONING_FILE = "description: [unclosed\nmetadata: {name: Broken\n"
 
 
+METRIC_HOURS = 24
+
+
+def hourly_and_daily_metrics(name):
+    """Deterministic metrics of one host: the last METRIC_HOURS whole hours of yesterday (by the frozen
+    today), oldest first, and the last 3 days. Each host has its own level (from its name) and a day curve,
+    so sparklines differ; nothing depends on the clock."""
+    level = 3000 + zlib.crc32(name.encode('utf-8')) % 2000
+    curve = (0, 2, 5, 9, 14, 18, 20, 19, 17, 15, 13, 12, 12, 13, 15, 17, 19, 20, 18, 14, 10, 6, 3, 1)
+    yesterday = iso_date(-1)
+    hourly = [{'timestamp': '%sT%02d:00:00.000Z' % (yesterday, hour), 'numberOfConnectedDatapoints': 120,
+               'numberOfReceivedMessages': level + 50 * curve[hour % len(curve)]}
+              for hour in range(24 - METRIC_HOURS, 24)]
+    daily = [{'date': iso_date(-day), 'numberOfConnectedDatapoints': 120,
+              'numberOfReceivedMessages': 96000 + day} for day in range(3)]
+    return {'hourly': hourly, 'daily': daily}
+
+
 def base_state(name='cw-001'):
     """A healthy Connectware host."""
     return {
@@ -155,12 +174,7 @@ def base_state(name='cw-001'):
                 'version': '1.8.0', 'urlReleaseNotes': 'https://docs.cybus.io/releases/1.8.0',
                 'installerUrl': 'https://download.cybus.io/1.8.0/connectware-online-installer.sh'}}}},
         },
-        'metrics': {
-            'hourly': [{'timestamp': '%sT%02d:00:00.000Z' % (iso_date(0), hour), 'numberOfConnectedDatapoints': 120,
-                        'numberOfReceivedMessages': 4000 + hour} for hour in range(3)],
-            'daily': [{'date': iso_date(-day), 'numberOfConnectedDatapoints': 120,
-                       'numberOfReceivedMessages': 96000 + day} for day in range(3)],
-        },
+        'metrics': hourly_and_daily_metrics(name),
         'agents': [
             {'name': 'edge-agent-1', 'version': '1.7.2', 'hostname': 'edge-1',
              'classes': {'Connection': {'instances': ['opcua-line-1']}}},
@@ -237,6 +251,14 @@ def _offline(state):
                                      'url': state['preflight'][probe]['url']}
 
 
+def _traffic_stopped(state, quiet_hours=5):
+    # The machines behind this host stopped sending: the last hours received no message, and the
+    # datapoints dropped to zero with them (their connection is down).
+    for entry in state['metrics']['hourly'][-quiet_hours:]:
+        entry['numberOfReceivedMessages'] = 0
+        entry['numberOfConnectedDatapoints'] = 0
+
+
 def _service_deviated(state):
     # Enabling a service ends deviated: the OPC UA connection of the demo app misses its target.
     state['service_deviated_resources'] = ['opcuaConnection']
@@ -258,6 +280,7 @@ PRESETS = {
     'license_expired': [_license_expired],
     'license_invalid': [_license_invalid],
     'offline': [_offline],
+    'traffic_stopped': [_traffic_stopped],
     'service_deviated': [_service_deviated],
     'service_deleting': [_service_deleting],
 }

@@ -378,8 +378,13 @@ def test_elapsed_is_rounded_to_milliseconds():
 
 # -- API errors while checking -----------------------------------------------------------------------
 
-@pytest.mark.parametrize('kind, status', [('auth', 401), ('permission', 403), ('tls', None), ('config', 400)])
-def test_permanent_errors_end_the_wait_at_once(kind, status):
+@pytest.mark.parametrize('kind, status, cause', [
+    ('auth', 401, 'token rejected (401)'),
+    ('permission', 403, 'no permission for /api/system/health (403)'),
+    ('tls', None, 'TLS handshake failed'),
+    ('config', 400, 'configuration error'),
+])
+def test_permanent_errors_end_the_wait_at_once(kind, status, cause):
     clock = FakeClock()
     error = ConnectwareError('Connectware refused it (%s)' % kind, kind=kind, method='GET', path=HEALTH,
                              url=BASE_URL + HEALTH, status=status, attempts=1)
@@ -389,7 +394,8 @@ def test_permanent_errors_end_the_wait_at_once(kind, status):
     assert result['attempts'] == 1 and clock.sleeps == []
     assert result['healthy'] is False
     assert result['failures'] == ['cannot check health: Connectware refused it (%s)' % kind]
-    assert result['checks']['health'] == dict(ok=False, failures=result['failures'], api_error=error.to_result())
+    assert result['checks']['health'] == dict(ok=False, failures=result['failures'], api_error=error.to_result(),
+                                              cause=cause)
     assert result['checks']['vrpc']['ok'] is True
 
 

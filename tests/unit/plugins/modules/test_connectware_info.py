@@ -303,3 +303,54 @@ def test_runner_changes_nothing_even_in_check_mode():
     task = FakeTask(client, gather_subset=['agents'])
     task.check_mode = True
     assert run_info(task) == dict(changed=False, gathered_subsets=['agents'], agents={'answer of': 'agents'})
+
+
+def test_traffic_from_the_simulated_host_equals_its_metrics(host):
+    failed, result = run_module(connectware_info.main, args_for(host, gather_subset=['metrics']))
+    assert not failed, result
+    hourly = host.state['metrics']['hourly']
+    assert result['metrics']['hourly'] == hourly
+    assert result['traffic']['hourly'] == [
+        dict(timestamp=entry['timestamp'], messages=entry['numberOfReceivedMessages'],
+             datapoints=entry['numberOfConnectedDatapoints']) for entry in hourly]
+    assert result['traffic']['hours'] == len(hourly) == 24
+    assert result['traffic']['quiet_hours'] == 0 and result['traffic']['finding'] is None
+    assert result['traffic']['messages_total'] == sum(entry['numberOfReceivedMessages'] for entry in hourly)
+
+
+def test_traffic_that_fell_to_zero_is_a_finding():
+    stopped = Instance('cw-quiet', {'preset': 'traffic_stopped'}).start()
+    try:
+        failed, result = run_module(connectware_info.main, args_for(stopped, gather_subset=['metrics']))
+    finally:
+        stopped.stop()
+    assert not failed, result
+    assert [point['messages'] for point in result['traffic']['hourly']][-6:-4] != [0, 0]
+    assert result['traffic']['quiet_hours'] == 5
+    assert result['traffic']['finding'] == 'no messages for 5 h'
+
+
+@pytest.mark.parametrize('answer, hourly, quiet', [
+    (None, [], 0),
+    ({'hourly': 'not a list'}, [], 0),
+    # Hostile counts become None; an unknown latest count ends the quiet streak.
+    ({'hourly': [{'timestamp': 'b', 'numberOfReceivedMessages': 0},
+                 {'timestamp': 'a', 'numberOfReceivedMessages': -1, 'numberOfConnectedDatapoints': True},
+                 'junk',
+                 {'timestamp': 'c', 'numberOfReceivedMessages': 2.5, 'numberOfConnectedDatapoints': 3.0}]},
+     [dict(timestamp='a', messages=None, datapoints=None), dict(timestamp='b', messages=0, datapoints=None),
+      dict(timestamp='c', messages=None, datapoints=3)], 0),
+    # Sorted by timestamp: the zeros sent first are the latest hours.
+    ({'hourly': [{'timestamp': 'c', 'numberOfReceivedMessages': 0}, {'timestamp': 'b', 'numberOfReceivedMessages': 0},
+                 {'timestamp': 'a', 'numberOfReceivedMessages': 7}]},
+     [dict(timestamp='a', messages=7, datapoints=None), dict(timestamp='b', messages=0, datapoints=None),
+      dict(timestamp='c', messages=0, datapoints=None)], 2),
+    ({'hourly': [{'numberOfReceivedMessages': float('nan')}, {'numberOfReceivedMessages': 0}]},
+     [dict(timestamp=None, messages=None, datapoints=None), dict(timestamp=None, messages=0, datapoints=None)], 1),
+])
+def test_traffic_of_untrusted_metrics(answer, hourly, quiet):
+    from ansible_collections.iiot.connectware.plugins.module_utils._runner_info import traffic_of_metrics
+    traffic = traffic_of_metrics(answer)
+    assert traffic['hourly'] == hourly
+    assert traffic['quiet_hours'] == quiet
+    assert traffic['finding'] == ('no messages for %d h' % quiet if quiet else None)
