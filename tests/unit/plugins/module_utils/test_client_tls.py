@@ -1,10 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, iiot.connectware contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The client against a real HTTPS server (the simulator): TLS on, off, custom CA, mutual TLS."""
+"""The client against a real HTTPS server (the simulator): TLS on, off, custom CA, mutual TLS, and
+TLS failures in words."""
+
+import datetime
+import socket
 
 import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from ansible_collections.iiot.connectware.plugins.module_utils import _client
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareClient, ConnectwareError
 from connectware_sim import Instance
 from connectware_sim.tls import TLSMaterial
@@ -104,3 +112,220 @@ def test_connection_refused_names_the_url():
         client.get('/api/system/info')
     assert 'cannot reach Connectware at http://127.0.0.1:9 for GET /api/system/info (connection refused) after 2' \
         in caught.value.message
+
+
+# -- TLS failures in words ------------------------------------------------------------------------
+
+SERVER_ISSUER = "'OU=CybusCA, O=Simulated Cybus'"
+LIBRARY_NOISE = ('Max retries', 'Caused by', '_WatchedHTTPSPool', 'urllib3', 'SSLError(', '_ssl.c')
+
+
+def tls_failure(instance, **kwargs):
+    with pytest.raises(ConnectwareError) as caught:
+        client_for(instance, **kwargs).get('/api/system/info')
+    return caught.value
+
+
+def assert_no_library_text(message):
+    assert [noise for noise in LIBRARY_NOISE if noise in message] == []
+
+
+def subject_of(path):
+    """A CA file's subject as the client names it, read here with cryptography."""
+    with open(path, 'rb') as handle:
+        name = x509.load_pem_x509_certificate(handle.read()).subject
+    order = {'commonName': 'CN', 'organizationalUnitName': 'OU', 'organizationName': 'O'}
+    parts = []
+    for attribute_name in ('commonName', 'organizationalUnitName', 'organizationName'):
+        parts.extend('%s=%s' % (order[attribute_name], attribute.value) for attribute in name
+                     if attribute.oid._name == attribute_name)  # pylint: disable=protected-access
+    return ', '.join(parts)
+
+
+def material_with_server_cert(directory, **cert_options):
+    """The simulator's TLS material with a server certificate issued with ``cert_options`` (validity)."""
+    material = TLSMaterial(directory)
+    material.server_cert = material.ca.issue_cert('localhost', '127.0.0.1', **cert_options)
+    return material
+
+
+def test_untrusted_ca_without_ca_path_names_the_issuer_and_says_to_set_ca_path(server):
+    failure = tls_failure(server)
+    assert failure.kind == 'tls'
+    assert failure.message.startswith('TLS handshake with %s failed for GET /api/system/info: TLS: the certificate is '
+                                      'not signed by a trusted CA. ' % server.url)
+    assert "the server's certificate is issued by %s" % SERVER_ISSUER in failure.message
+    assert 'set ca_path' in failure.message
+    assert_no_library_text(failure.message)
+
+
+def test_untrusted_with_ca_path_says_to_check_the_file_naming_issuer_and_subject(server, tls):
+    failure = tls_failure(server, ca_path=tls.other_ca_path)
+    assert failure.kind == 'tls'
+    assert 'TLS: the certificate is not signed by a trusted CA.' in failure.message
+    assert ("Check that ca_path (%s) is Connectware's CA: the server's certificate is issued by %s; the file holds "
+            "'%s'. If it is not, set ca_path to Connectware's CA certificate" % (
+                tls.other_ca_path, SERVER_ISSUER, subject_of(tls.other_ca_path))) in failure.message
+    # Not the advice for a client that has no ca_path yet.
+    assert 'If Connectware uses its own CA' not in failure.message and 'validate_certs' not in failure.message
+    assert_no_library_text(failure.message)
+
+
+def test_a_regenerated_ca_of_the_same_name_is_told_apart(server, tmp_path):
+    # Same subject as Connectware's CA, another key: the names match, the signature does not.
+    path = str(tmp_path / 'cybus_ca.crt')
+    trustme.CA(organization_name='Simulated Cybus', organization_unit_name='CybusCA').cert_pem.write_to_path(path)
+    failure = tls_failure(server, ca_path=path)
+    assert "the file holds %s, a CA of that name but not the one that signed the certificate" % SERVER_ISSUER \
+        in failure.message
+
+
+def test_a_ca_path_folder_and_a_file_without_certificates(server, tmp_path):
+    failure = tls_failure(server, ca_path=str(tmp_path))
+    assert "Check that ca_path (%s) is Connectware's CA" % tmp_path in failure.message
+    assert 'none of the CA certificates in that folder signed it' in failure.message
+    junk = tmp_path / 'junk.crt'
+    junk.write_text('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n')
+    failure = tls_failure(server, ca_path=str(junk))
+    assert 'TLS: ca_path (%s) holds no CA certificate this client can load. Give ca_path the PEM file' % junk \
+        in failure.message
+    assert_no_library_text(failure.message)
+
+
+def test_names_are_read_without_cryptography_too(server, tls, monkeypatch):
+    monkeypatch.setattr(_client, 'x509', None)
+    failure = tls_failure(server, ca_path=tls.other_ca_path)
+    assert "issued by %s; the file holds '%s'" % (SERVER_ISSUER, subject_of(tls.other_ca_path)) in failure.message
+
+
+def test_the_standard_library_reader_survives_any_bytes(tls):
+    with open(tls.ca_path, 'rb') as handle:
+        der = x509.load_pem_x509_certificate(handle.read()).public_bytes(Encoding.DER)
+    issuer, subject = _client._der_certificate_names(der)  # pylint: disable=protected-access
+    assert _client._format_name(subject) == 'OU=CybusCA, O=Simulated Cybus'  # pylint: disable=protected-access
+    assert issuer == subject
+    for cut in range(0, len(der), 7):
+        broken = der[:cut] + b'\xff' * 3 + der[cut + 3:]
+        for data in (der[:cut], broken):
+            try:
+                _client._der_certificate_names(data)  # pylint: disable=protected-access
+            except ValueError:
+                pass
+    assert _client._certificate_names(b'\x30\x84\xff\xff\xff\xff') is None  # pylint: disable=protected-access
+
+
+def test_hostname_mismatch_names_the_host(tmp_path):
+    material = TLSMaterial(str(tmp_path / 'tls'), identities=('connectware.example',))
+    instance = Instance('cw-mismatch-words', tls=material).start()
+    try:
+        failure = tls_failure(instance, ca_path=material.ca_path)
+    finally:
+        instance.stop()
+    assert failure.kind == 'tls'
+    assert "TLS: the certificate's name does not match localhost" in failure.message
+    assert 'Write url with a host name the certificate names' in failure.message
+    assert_no_library_text(failure.message)
+
+
+def test_an_expired_certificate(tmp_path):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    material = material_with_server_cert(str(tmp_path / 'tls'), not_before=now - datetime.timedelta(days=400),
+                                         not_after=now - datetime.timedelta(days=30))
+    instance = Instance('cw-expired', tls=material).start()
+    try:
+        failure = tls_failure(instance, ca_path=material.ca_path)
+    finally:
+        instance.stop()
+    assert failure.kind == 'tls'
+    assert 'TLS: certificate expired. Renew Connectware' in failure.message
+    assert "issued by %s" % SERVER_ISSUER in failure.message
+    assert 'set ca_path' not in failure.message
+    assert_no_library_text(failure.message)
+
+
+def test_a_certificate_not_yet_valid(tmp_path):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    material = material_with_server_cert(str(tmp_path / 'tls'), not_before=now + datetime.timedelta(days=30),
+                                         not_after=now + datetime.timedelta(days=400))
+    instance = Instance('cw-future', tls=material).start()
+    try:
+        failure = tls_failure(instance, ca_path=material.ca_path)
+    finally:
+        instance.stop()
+    assert 'TLS: certificate not yet valid. Check the clocks' in failure.message
+
+
+def test_mutual_tls_without_client_cert_says_to_set_it(mtls_server):
+    instance, material = mtls_server
+    failure = tls_failure(instance, ca_path=material.ca_path)
+    if failure.kind == 'tls':
+        assert 'client_cert and client_key' in failure.message
+        assert_no_library_text(failure.message)
+
+
+def test_plain_http_against_the_https_port_hints_at_https(server):
+    sleeps = []
+    url = server.url.replace('https://', 'http://')
+    with pytest.raises(ConnectwareError) as caught:
+        ConnectwareClient(url=url, token=server.admin_token, retries=3, timeout=5,
+                          sleep=sleeps.append).get('/api/system/info')
+    # The url is wrong: no retry can mend it.
+    assert sleeps == [] and caught.value.kind == 'config'
+    assert caught.value.message.startswith('Connectware at %s answers in TLS: that port serves HTTPS, not plain '
+                                           'HTTP' % url)
+    assert caught.value.message.endswith('Write url as %s' % server.url)
+
+
+def test_a_front_end_answering_plain_http_on_its_https_port_hints_at_https():
+    instance = Instance('cw-nginx-400').start()
+    try:
+        page = '<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>'
+        instance.set_fault('/api/system/info', status=400, body=page)
+        with pytest.raises(ConnectwareError) as caught:
+            client_for(instance).get('/api/system/info')
+    finally:
+        instance.stop()
+    assert caught.value.kind == 'config' and caught.value.status == 400
+    assert caught.value.message.endswith('that port serves HTTPS, not plain HTTP. Write url as %s'
+                                         % instance.url.replace('http://', 'https://'))
+
+
+def test_https_against_a_plain_http_port():
+    instance = Instance('cw-plain').start()
+    try:
+        with pytest.raises(ConnectwareError) as caught:
+            client_for(instance, url=instance.url.replace('http://', 'https://')).get('/api/system/info')
+    finally:
+        instance.stop()
+    assert caught.value.kind == 'tls'
+    assert 'TLS: the server does not speak TLS on this port' in caught.value.message
+    assert_no_library_text(caught.value.message)
+
+
+def test_a_plain_http_reset_is_still_a_connection_error_when_the_port_speaks_no_tls():
+    # A port that accepts and closes at once: no TLS there, so the usual connection error and retries.
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        sleeps = []
+        client = ConnectwareClient(url='http://127.0.0.1:%d' % port, token='t0ken-value', retries=1, timeout=2,
+                                   sleep=sleeps.append, peek=lambda host, port, timeout: None)
+        with pytest.raises(ConnectwareError) as caught:
+            client.get('/api/system/info')
+    finally:
+        listener.close()
+    assert caught.value.kind in ('connection', 'timeout')
+    assert 'https://' not in caught.value.message
+
+
+def test_the_look_at_a_certificate_is_bounded_by_its_timeout():
+    # A server that accepts the connection and never answers the handshake.
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(1)
+    try:
+        assert _client._peek_certificate('127.0.0.1', listener.getsockname()[1], 0.2) is None  # pylint: disable=protected-access
+    finally:
+        listener.close()
