@@ -166,9 +166,9 @@ failures:
 checks:
   description:
     - Per check, whether it passed and what it judged (last attempt).
-    - A check whose request failed holds C(api_error) (as the task's RV(api_error)) and C(cause) instead of what it
+    - "A check whose request failed holds C(api_error) (as the task's RV(api_error)) and C(cause) instead of what it
       judges. C(cause) says in a few words what to fix, for one line of a report, such as C(token rejected (401)),
-      C(unknown host), C(connection refused) or C(TLS: not signed by a trusted CA).
+      C(unknown host), C(connection refused) or C(TLS: not signed by a trusted CA)."
   returned: always
   type: dict
   contains:
