@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet report and the deployment gate agree host by host on the demo fleet (and on hosts that cannot be
+read, each shown as one line: its cause); the report costs one request per host more than the gate, for the
+traffic; the page and the JSON carry the timeline, the sparklines, `expiry` and `traffic`."""
+
+import json
+import os
+import re
+import socket
+
+from connectware_sim import DEMO_MIX
+from connectware_sim.tls import TLSMaterial
+from harness import run_playbook, write_inventory
+
+CHECK_PATHS = ['/api/system/health', '/api/system/info', '/api/system/preflight', '/api/system/vrpcHealth']
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def gate_play():
+    return [{'name': 'Gate', 'hosts': 'connectware', 'gather_facts': False,
+             'module_defaults': {'group/iiot.connectware.connectware': {
+                 'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}',
+                 'ca_path': '{{ connectware_ca_path | default(omit) }}'}},
+             'tasks': [{'name': 'Gate', 'ansible.builtin.import_role': {'name': 'iiot.connectware.deployment_gate'}}]}]
+
+
+def test_fleet_report_and_gate_agree_host_by_host(make_fleet, workdir, tmp_path):
+    fleet = make_fleet([{'preset': preset} for preset in DEMO_MIX] + [{}, {}, {}])
+    names = [instance.name for instance in fleet]
+    wrong_token, refused, untrusted = names[-3:]
+    other_ca = TLSMaterial(str(tmp_path / 'other-ca'))
+    host_vars = {wrong_token: {'connectware_token': 'not-the-token'},
+                 refused: {'connectware_url': 'https://127.0.0.1:%d' % closed_port()},
+                 untrusted: {'connectware_ca_path': other_ca.ca_path}}
+    inventory = write_inventory(workdir, fleet, host_vars)
+
+    report_dir = tmp_path / 'report'
+    report = run_playbook(workdir, 'iiot.connectware.fleet_report', inventory,
+                          extra_vars={'fleet_report_dir': str(report_dir)}, forks=10)
+    assert report.rc == 0, report
+    requests = dict((instance.name, sorted(entry['path'] for entry in instance.request_log())) for instance in fleet)
+    for instance in fleet:
+        instance.clear_requests()
+
+    gate = run_playbook(workdir, gate_play(), inventory,
+                        extra_vars={'deployment_gate_report_dir': str(tmp_path / 'gate')}, forks=10)
+    assert gate.rc == 2, gate
+    verdicts = {}
+    for name in names:
+        with open(tmp_path / 'gate' / ('%s.json' % name), encoding='utf-8') as handle:
+            verdicts[name] = json.load(handle)
+
+    with open(report_dir / 'fleet_report.json', encoding='utf-8') as handle:
+        data = json.load(handle)
+    rows = dict((row['host'], row) for row in data['hosts'])
+    assert sorted(rows) == sorted(names)
+    # Host by host: the same verdict, and the same reasons where the host could be read.
+    assert dict((name, rows[name]['healthy']) for name in names) == dict(
+        (name, verdicts[name]['healthy']) for name in names)
+    assert [name for name in names if not rows[name]['healthy']] == [
+        'cw-003', 'cw-004', 'cw-005', wrong_token, refused, untrusted]
+    for name in ('cw-003', 'cw-004', 'cw-005'):
+        assert rows[name]['failures'] == verdicts[name]['failures']
+    assert data['summary']['closed'] == 6 and data['summary']['unreadable'] == 3
+
+    # One line per unreadable host: its cause; the full message in the JSON.
+    assert rows[wrong_token]['problems'] == ['token rejected (401)']
+    assert rows[refused]['problems'] == ['connection refused']
+    assert rows[untrusted]['problems'] == ['TLS: not signed by a trusted CA']
+    assert 'HTTP 401' in rows[wrong_token]['error']
+    html = (report_dir / 'fleet_report.html').read_text(encoding='utf-8')
+    for name, cause in ((wrong_token, 'token rejected (401)'), (refused, 'connection refused'),
+                        (untrusted, 'TLS: not signed by a trusted CA')):
+        row_html = re.search(r'<tr class="sev-3" data-host="%s">.*?</tr>' % name, html, re.S).group(0)
+        assert '>cannot be read: %s</td>' % cause in row_html
+        assert 'cannot reach' not in row_html and 'HTTP 401' not in row_html and 'TLS handshake' not in row_html
+
+    # Worst first; the page's order is the JSON's.
+    assert [row['host'] for row in data['hosts']][:3] == sorted([refused, untrusted, wrong_token])
+    assert re.findall(r'<tr class="sev-\d" data-host="([^"]+)">', html) == [row['host'] for row in data['hosts']]
+    assert [row['host'] for row in data['hosts'] if row['healthy']][0] == 'cw-006'  # open, but its traffic stopped
+
+    # expiry and traffic per host; the finding for the host whose traffic fell to zero.
+    assert rows['cw-003']['expiry']['level'] == 'warn' and rows['cw-003']['expiry']['problem'] == 'too_short'
+    assert rows['cw-006']['problems'] == ['no messages for 5 h']
+    assert rows['cw-006']['traffic']['quiet_hours'] == 5
+    assert [point['messages'] for point in rows['cw-001']['traffic']['hourly']] == [
+        entry['numberOfReceivedMessages'] for entry in fleet['cw-001'].state['metrics']['hourly']]
+    assert rows[refused]['traffic'] is None
+    assert data['generated'].endswith('+00:00') and data['thresholds']['license_min_days'] == 14
+    assert html.count('data-host=') == 2 * len(names)  # one timeline mark and one row per host
+
+    # Requests: the gate's four, and one for the metrics; nothing for a host no check could read but the checks.
+    for name in names[:len(DEMO_MIX)]:
+        assert requests[name] == sorted(CHECK_PATHS + ['/api/system/metrics']), requests[name]
+    assert requests[wrong_token] == sorted(CHECK_PATHS)
+    assert requests[untrusted] == []  # the TLS handshake failed before any request
+    for name in names:
+        assert (report_dir / 'hosts' / ('%s.json' % name)).exists()
+    assert fleet[wrong_token].admin_token not in html
