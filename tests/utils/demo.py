@@ -52,13 +52,13 @@ def playbook_command(inventory, playbook, extra_vars):
 def gated_deploy_vars(workdir, hosts):
     return {'gated_deploy_app_name': 'OPC UA to MQTT', 'gated_deploy_app_version': '1.2.0',
             'gated_deploy_batch_size': hosts, 'gated_deploy_max_fail_percentage': 100,
-            'gated_deploy_settle_timeout': 10, 'gated_deploy_report_dir': shown(os.path.join(workdir, 'gate')),
-            'gated_deploy_dest_dir': shown(os.path.join(workdir, 'apps')), 'gated_deploy_service_id': SERVICE_ID,
+            'gated_deploy_settle_timeout': 10, 'gated_deploy_report_dir': os.path.join(workdir, 'gate'),
+            'gated_deploy_dest_dir': os.path.join(workdir, 'apps'), 'gated_deploy_service_id': SERVICE_ID,
             'gated_deploy_service_wait_interval': 0.5}
 
 
 def fleet_report_vars(workdir):
-    return {'fleet_report_dir': shown(os.path.join(workdir, 'report'))}
+    return {'fleet_report_dir': os.path.join(workdir, 'report')}
 
 
 def ansible_playbook(inventory, playbook, extra_vars, log, record=None):
