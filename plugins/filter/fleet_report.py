@@ -188,10 +188,12 @@ def sort_rows(rows):
 
 # -- the expiry timeline ---------------------------------------------------------------------------
 
-WIDTH, HEIGHT = 1000, 230
-BASELINE = 170
+WIDTH = 1000
+HEIGHT = 245
+BASELINE = 185
 STACK = 118                  # the tallest stack of marks, in SVG units
-AXIS_X0, AXIS_X1 = 190, 850
+AXIS_X0 = 190
+AXIS_X1 = 850
 LANES = (  # (key, centre x, label)
     ('expired', 45, 'expired'),
     ('invalid', 120, 'invalid'),
@@ -268,6 +270,17 @@ def _ticks(today, span_days, x_of):
         ticks.append(dict(x=x, label=label))
 
 
+def _stagger(counts):
+    """Counts of neighbouring stacks whose labels would touch: every other one a line higher."""
+    counts.sort(key=lambda label: label['x'])
+    previous = None
+    for label in counts:
+        if previous is not None and abs(previous['y'] - label['y']) < 12 and \
+                label['x'] - previous['x'] < TICK_CHAR * (len(previous['text']) + len(label['text'])) / 2.0 + 2:
+            label['y'] = round(previous['y'] - 11, 2)
+        previous = label
+
+
 def expiry_timeline(rows, min_days, today=None):
     """Geometry of the expiry timeline: one mark per host, stacked per week; lines for today and the minimum."""
     today = today or datetime.date.today()
@@ -301,7 +314,12 @@ def expiry_timeline(rows, min_days, today=None):
             marks.extend(made)
             if label:
                 counts.append(label)
-    return dict(width=WIDTH, height=HEIGHT, baseline=BASELINE, top=BASELINE - STACK - 16, axis_x0=AXIS_X0,
+    _stagger(counts)
+    # Drawn in the rows' order (worst first), so that the page names the hosts in one order throughout,
+    # for screen readers too; the marks do not overlap, so the order changes nothing on screen.
+    order = dict((row['host'], index) for index, row in enumerate(rows))
+    marks.sort(key=lambda mark: order[mark['host']])
+    return dict(width=WIDTH, height=HEIGHT, baseline=BASELINE, top=BASELINE - STACK - 30, axis_x0=AXIS_X0,
                 axis_x1=AXIS_X1, span_days=span, today=today.isoformat(),
                 end=(today + datetime.timedelta(days=span)).isoformat(), today_x=AXIS_X0,
                 threshold_x=round(x_of(min_days), 2), min_days=min_days, ticks=_ticks(today, span, x_of),
@@ -310,7 +328,9 @@ def expiry_timeline(rows, min_days, today=None):
 
 # -- the sparklines --------------------------------------------------------------------------------
 
-SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120.0, 30.0, 2.0
+SPARK_WIDTH = 120.0
+SPARK_HEIGHT = 30.0
+SPARK_PAD = 2.0
 
 
 def _line(values, count):

@@ -126,6 +126,8 @@ def test_demo_page_timeline_has_one_mark_per_host_and_the_minimum_line():
     timeline = svgs(html)[0]
     marks = timeline.findall('.//%srect[@data-host]' % SVG)
     assert sorted(mark.get('data-host') for mark in marks) == sorted('cw-%03d' % number for number in range(1, 10))
+    # Drawn worst first, like the rows: the page names the hosts in one order throughout.
+    assert [mark.get('data-host') for mark in marks] == [row['host'] for row in report['hosts']]
     lines = dict((line.get('class'), line) for line in timeline.findall('%sline' % SVG))
     threshold = float(lines['threshold'].get('x1'))
     today = float(lines['today'].get('x1'))
