@@ -124,24 +124,14 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ license_result.previous_license.id }} -> {{ license_result.license.id }}, {{ license_result.license.days_left }} days left"
 
-- name: Install a license file from the controller, set the connection once
-  module_defaults:
-    group/iiot.connectware.connectware:
-      url: "{{ connectware_url }}"
-      token: "{{ connectware_token }}"
-      ca_path: "{{ connectware_ca_path }}"
-  block:
-    - name: Write an example license file
-      ansible.builtin.copy:
-        dest: "{{ example_dir }}/connectware.lic"
-        content: "eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiJsaWMtZmlsZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln\n"
-        mode: "0600"
-      delegate_to: localhost
-
-    - name: Install it (a second run changes nothing and sends no upload)
-      iiot.connectware.connectware_license:
-        src: "{{ example_dir }}/connectware.lic"
-      delegate_to: localhost
+- name: Install the host's license file from the controller (a second run changes nothing and sends no upload)
+  iiot.connectware.connectware_license:
+    url: "{{ connectware_url }}"
+    token: "{{ connectware_token }}"
+    ca_path: "{{ connectware_ca_path }}"
+    # The inventory variable the license_rollout playbook uses too: a path on the controller, Vault works.
+    src: "{{ connectware_license_file }}"
+  delegate_to: localhost
 
 - name: Go back to the vault license on purpose; it expires earlier, so without allow_downgrade it is refused
   iiot.connectware.connectware_license:

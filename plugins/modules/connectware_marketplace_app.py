@@ -111,7 +111,7 @@ EXAMPLES = r'''
     ca_path: "{{ connectware_ca_path }}"
     name: OPC UA to MQTT
     version: "1.2.0"
-    dest: "{{ example_dir }}/opcua-to-mqtt.yml"
+    dest: "{{ playbook_dir }}/opcua-to-mqtt.yml"
     mode: "0644"
     backup: true
   delegate_to: localhost

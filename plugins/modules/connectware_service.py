@@ -188,7 +188,7 @@ EXAMPLES = r'''
   block:
     - name: Write an example commissioning file (in real use, keep it with the playbook; it may be vault-encrypted)
       ansible.builtin.copy:
-        dest: "{{ example_dir }}/mqtt-bridge.yml"
+        dest: "{{ playbook_dir }}/mqtt-bridge.yml"
         content: |
           description: Bridges the plant broker
           metadata:
@@ -211,7 +211,7 @@ EXAMPLES = r'''
     - name: Install it disabled; the password parameter never shows in output or diff
       iiot.connectware.connectware_service:
         id: mqttbridge
-        src: "{{ example_dir }}/mqtt-bridge.yml"
+        src: "{{ playbook_dir }}/mqtt-bridge.yml"
         state: disabled
         parameters:
           brokerPassword: "{{ vault_broker_password | default('example-only-password') }}"
@@ -220,7 +220,7 @@ EXAMPLES = r'''
     - name: See what enabling it would do, without doing it
       iiot.connectware.connectware_service:
         id: mqttbridge
-        src: "{{ example_dir }}/mqtt-bridge.yml"
+        src: "{{ playbook_dir }}/mqtt-bridge.yml"
         parameters:
           brokerPassword: "{{ vault_broker_password | default('example-only-password') }}"
       check_mode: true
