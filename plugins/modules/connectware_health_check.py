@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: connectware_health_check
-short_description: One healthy/unhealthy verdict on a Cybus Connectware host, with reasons, optionally waiting
+short_description: Judge whether a Cybus Connectware host is healthy, with reasons
 version_added: 0.1.0
 description:
   - Judges a Connectware host from C(GET /api/system/health) (services), C(GET /api/system/vrpcHealth) (vRPC

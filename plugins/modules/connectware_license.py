@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: connectware_license
-short_description: Install or refresh the license of a Cybus Connectware host, idempotently
+short_description: Install or refresh a Cybus Connectware license, idempotently
 version_added: 0.1.0
 description:
   - Installs a license file on a Connectware host (C(PUT /api/system/licensefile)), or makes Connectware

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: connectware_marketplace_app
-short_description: Fetch a Connectware marketplace app's service commissioning file, pinned and idempotent
+short_description: Fetch a Connectware marketplace app's commissioning file
 version_added: 0.1.0
 description:
   - Finds a marketplace app by O(directory) and O(filename), or by its listed O(name), fetches its service

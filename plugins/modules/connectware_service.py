@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: connectware_service
-short_description: Install, update, enable, disable or remove a Cybus Connectware service, idempotently
+short_description: Install, enable, disable or remove a Cybus Connectware service
 version_added: 0.2.0
 description:
   - Installs a service commissioning file as a Connectware service over the REST API, from the controller, and waits
