@@ -26,8 +26,8 @@ def test_a_relative_task_file_is_found_next_to_the_inventory(make_fleet, workdir
     with open(os.path.join(folder, 'own.yml'), 'w', encoding='utf-8') as handle:
         handle.write('- name: Own deployment\n  ansible.builtin.debug:\n    msg: "deploy {{ gated_deploy_app.dest }}"\n')
     # ansible-playbook runs in the repository's folder: only the inventory's folder has deploy/own.yml.
-    run = run_playbook(workdir, PLAYBOOK, inventory, extra_vars=extra_vars(tmp_path / 'apps',
-                                                                            gated_deploy_tasks='deploy/own.yml'))
+    more = extra_vars(tmp_path / 'apps', gated_deploy_tasks='deploy/own.yml')
+    run = run_playbook(workdir, PLAYBOOK, inventory, extra_vars=more)
     assert run.rc == 0, run
     assert run.task('Own deployment', 'cw-001')['result']['msg'].endswith('opcua-to-mqtt.yml')
 
