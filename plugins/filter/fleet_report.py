@@ -135,8 +135,8 @@ def host_row(entry):
             continue
         failures = [str(item) for item in _list(details.get('failures'))]
         problems.extend(failures)
-        if failures and (name in ('health', 'vrpc') or (name == 'license' and details.get('problem') not in
-                                                         PLANNABLE_LICENSE_PROBLEMS)):
+        broken = name in ('health', 'vrpc') or (name == 'license' and details.get('problem') not in PLANNABLE_LICENSE_PROBLEMS)
+        if failures and broken:
             severity = 2
     if not row['healthy'] and not problems:
         problems.append('gate closed')  # a verdict without reasons: never hide that it is closed

@@ -6,7 +6,6 @@ read, each shown as one line: its cause); the report costs one request per host 
 traffic; the page and the JSON carry the timeline, the sparklines, `expiry` and `traffic`."""
 
 import json
-import os
 import re
 import socket
 

@@ -8,7 +8,7 @@ for a demo-sized fleet and for 200 hosts."""
 import datetime
 import os
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import jinja2
 import pytest
@@ -31,8 +31,8 @@ SVG = '{http://www.w3.org/2000/svg}'
 
 def check_of(state, today=TODAY):
     """What connectware_health_check returns for a simulated host's state, judged by the module's own rules."""
-    info = {'version': state['version'], 'license': dict(state['license'], valid=state['license']['file']['id']
-                                                          not in state['revoked_license_ids'])}
+    valid = state['license']['file']['id'] not in state['revoked_license_ids']
+    info = {'version': state['version'], 'license': dict(state['license'], valid=valid)}
     checks, failures = {}, []
     for name, (details, reasons) in (
             ('health', judge_health({'system': {'status': state['services']}})),
@@ -210,8 +210,8 @@ def test_secret_values_of_the_command_line_are_hidden():
 
 
 def test_a_task_that_failed_outright_is_one_line():
-    entry = dict(host='cw-001', url='ftp://nope', check=dict(failed=True, msg="url 'x' has an invalid port",
-                                                            api_error=dict(kind='config')), info=None)
+    failed = dict(failed=True, msg="url 'x' has an invalid port", api_error=dict(kind='config'))
+    entry = dict(host='cw-001', url='ftp://nope', check=failed, info=None)
     row = model([entry])['hosts'][0]
     assert row['problems'] == ['configuration error'] and row['error'] == "url 'x' has an invalid port"
     assert row['url'] is None and row['severity'] == 3
