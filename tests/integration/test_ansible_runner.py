@@ -214,6 +214,8 @@ def test_fleet_report_job_events_per_host_and_no_secret(make_fleet, tmp_path):
     assert values_of('days_left', res['cw-002']) and values_of('days_left', res['cw-001'])
     assert 10 not in values_of('days_left', res['cw-001'])
     assert 'exited' in json.dumps(res['cw-003']) and 'exited' not in json.dumps(res['cw-001']), res['cw-003']
+    # The credentials from the vault-encrypted host_vars were used: cw-002 logged in with its password.
+    assert fleet['cw-002'].issued_tokens and fleet['cw-002'].count('POST', '/api/login') >= 1
     stats = job.stats()
     assert sorted(stats['ok']) == ['cw-001', 'cw-002', 'cw-003', 'cw-004'], stats
     assert not stats['failures'] and not stats['dark'] and not stats['changed'], stats
