@@ -20,12 +20,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(LINKED)
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test test-full integration-oldest-full sanity sanity-oldest unit-oldest integration-oldest lint ecosystem unit integration pytest reliability bench changelog clean
+.PHONY: help venv collection demo test test-full integration-oldest-full sanity sanity-oldest unit-oldest integration-oldest lint ecosystem unit integration pytest reliability bench changelog clean docs
 
 help:
 	@echo "make demo   run the main job against a simulated Connectware fleet"
 	@echo "make test   every check: ansible-test sanity, ansible-lint, unit and integration tests"
 	@echo "make test-full   the same with the whole integration suite on the oldest ansible-core too"
+	@echo "make docs   the HTML docs site in .tmp/docs/build/html"
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=$(PYTHON))")'
@@ -104,10 +105,15 @@ ecosystem: collection
 	$(BIN)/ansible-builder introspect $(TMP)/ee/installed | tee $(TMP)/ee/introspect.txt
 	grep -q 'requests' $(TMP)/ee/introspect.txt
 
+# The collection's HTML docs site (antsibull-docs sphinx-init + build, Sphinx warnings fail it, offline):
+# .tmp/docs/build/html/index.html
+docs: collection
+	$(BIN)/python tests/utils/build_docs.py $(TMP)/docs
+
 # Stages of `make test`; a+b runs a and b side by side. The time of each is printed at the end,
 # then pytest's summary line.
-TEST_STAGES ?= sanity+sanity-oldest unit-oldest+lint integration-oldest ecosystem pytest
-FULL_STAGES ?= sanity sanity-oldest unit-oldest integration-oldest-full lint ecosystem pytest
+TEST_STAGES ?= sanity+sanity-oldest unit-oldest+lint integration-oldest ecosystem+docs pytest
+FULL_STAGES ?= sanity sanity-oldest unit-oldest integration-oldest-full lint ecosystem docs pytest
 
 test: venv $(OLDEST_VENV)/.installed
 	@$(BIN)/python tests/utils/run_stages.py $(TEST_STAGES)
