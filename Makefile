@@ -20,10 +20,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(LINKED)
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test test-full integration-oldest-full sanity sanity-oldest unit-oldest integration-oldest lint ecosystem unit integration pytest reliability bench changelog clean docs
+.PHONY: help venv collection demo demo-fleet test test-full integration-oldest-full sanity sanity-oldest unit-oldest integration-oldest lint ecosystem unit integration pytest reliability bench changelog clean docs
 
 help:
 	@echo "make demo   run the main job against a simulated Connectware fleet"
+	@echo "make demo-fleet   keep that fleet up until Ctrl-C, to run the playbooks against it yourself"
 	@echo "make test   every check: ansible-test sanity, ansible-lint, unit and integration tests"
 	@echo "make test-full   the same with the whole integration suite on the oldest ansible-core too"
 	@echo "make docs   the HTML docs site in .tmp/docs/build/html"
@@ -44,8 +45,30 @@ $(OLDEST_VENV)/.installed: requirements-2.16.txt
 collection: venv
 	@$(BIN)/python tests/utils/stage_collection.py link $(LINKED) >/dev/null
 
-demo: collection
-	cd tests/utils && $(BIN)/python demo.py
+# The demo needs less than the tests (requirements-demo.txt); a .venv made by `make demo` gets the rest
+# when `make test` first runs.
+$(VENV)/.demo-installed: requirements-demo.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=$(PYTHON))")'
+	@echo "make demo: installing what the demo needs (requirements-demo.txt) into $(VENV)"
+	@if [ -f $(VENV)/.installed ] && [ $(VENV)/.installed -nt requirements-demo.txt ]; then \
+		echo "$(VENV) has the whole development set already"; \
+	elif [ ! -x $(BIN)/pip ] && $(PYTHON) -m pip --help 2>/dev/null | grep -q -- '--python '; then \
+		$(PYTHON) -m venv --without-pip $(VENV) && \
+		$(PYTHON) -m pip --python $(BIN)/python install --no-compile --disable-pip-version-check -r requirements-demo.txt; \
+	else \
+		$(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --no-compile --disable-pip-version-check -r requirements-demo.txt; \
+	fi
+	@touch $@
+
+demo: export DEMO_STARTED := $(shell date +%s.%N)
+demo: $(VENV)/.demo-installed
+	@$(BIN)/python tests/utils/stage_collection.py link $(LINKED) >/dev/null
+	@cd tests/utils && $(BIN)/python demo.py
+
+demo-fleet: $(VENV)/.demo-installed
+	@$(BIN)/python tests/utils/stage_collection.py link $(LINKED) >/dev/null
+	@cd tests/utils && $(BIN)/python demo.py --fleet
 
 # ansible-test needs the collection under ansible_collections/iiot/connectware: a staged copy.
 define run_sanity

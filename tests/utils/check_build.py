@@ -18,7 +18,7 @@ REQUIRED = [
     'playbooks/gated_deploy.yml', 'docs/reliability.md',
 ]
 FORBIDDEN_PREFIXES = ('tests/', 'bench/', '.venv', '.tmp/', '.ci/', '.git/', '.hypothesis/', '.pytest_cache/')
-FORBIDDEN_NAMES = ('Makefile', 'pytest.ini', 'requirements-dev.txt', 'requirements-2.16.txt', '.ansible-lint', '.gitignore')
+FORBIDDEN_NAMES = ('Makefile', 'pytest.ini', 'requirements-dev.txt', 'requirements-2.16.txt', 'requirements-demo.txt', '.ansible-lint', '.gitignore')
 
 
 def main(path):
