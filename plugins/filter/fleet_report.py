@@ -425,6 +425,21 @@ def command_line(argv=None):
     return ' '.join(shown)
 
 
+def _now(now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if isinstance(now, str):
+        now = datetime.datetime.strptime(now, '%Y-%m-%dT%H:%M:%S%z')
+    return now
+
+
+def report_context(thresholds, now=None, command=None):
+    """What every report page says about itself: when, by which version, with which command and options."""
+    now = _now(now)
+    return dict(generated=now.isoformat(timespec='seconds'), generated_text=now.strftime('%Y-%m-%d %H:%M %Z'),
+                command=command if command is not None else command_line(), collection_version=collection_version(),
+                thresholds=dict(_dict(thresholds)))
+
+
 def fleet_report(hosts, thresholds=None, title='Connectware fleet report', today=None, now=None, command=None):
     """The whole model of the fleet report (see fleet_report.yml)."""
     if not isinstance(hosts, list):
@@ -439,9 +454,6 @@ def fleet_report(hosts, thresholds=None, title='Connectware fleet report', today
     thresholds['license_min_days'] = min_days
     if isinstance(today, str):
         today = datetime.date(*[int(part) for part in today.split('-')])
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    if isinstance(now, str):
-        now = datetime.datetime.strptime(now, '%Y-%m-%dT%H:%M:%S%z')
     today = today or datetime.date.today()
     rows = sort_rows([host_row(entry) for entry in hosts])
     summary = dict(
@@ -453,20 +465,12 @@ def fleet_report(hosts, thresholds=None, title='Connectware fleet report', today
         open=len([row for row in rows if row['healthy']]),
         quiet=len([row for row in rows if _dict(row['traffic']).get('finding')]),
     )
-    return dict(
-        title=title,
-        generated=now.isoformat(timespec='seconds'),
-        generated_text=now.strftime('%Y-%m-%d %H:%M %Z'),
-        command=command if command is not None else command_line(),
-        collection_version=collection_version(),
-        thresholds=thresholds,
-        summary=summary,
-        hosts=rows,
-        timeline=expiry_timeline(rows, min_days, today),
-        sparklines=dict((row['host'], traffic_sparkline(row['traffic'])) for row in rows),
-    )
+    report = report_context(thresholds, now, command)
+    report.update(title=title, summary=summary, hosts=rows, timeline=expiry_timeline(rows, min_days, today),
+                  sparklines=dict((row['host'], traffic_sparkline(row['traffic'])) for row in rows))
+    return report
 
 
 class FilterModule(object):
     def filters(self):
-        return {'fleet_report': fleet_report}
+        return {'fleet_report': fleet_report, 'report_context': report_context}

@@ -50,6 +50,9 @@ def test_rollout_report_before_after_why_not_then_changed_0(make_fleet, workdir,
     assert rows['cw-003']['why_not'].startswith('the gate before the upload closed: vRPC provider service-manager')
     assert fleet['cw-003'].count('PUT', '/api/system/licensefile') == 0
     assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$', report['generated'])
+    assert report['command'].startswith('ansible-playbook -i ') and 'iiot.connectware.license_rollout' in report['command']
+    assert report['thresholds'] == {'min_days_left': 30, 'batch_size': 3, 'max_fail_percentage': 50}
+    assert re.match(r'^\d+\.\d+\.\d+', report['collection_version'])
     for row in report['hosts']:
         assert row['checked_at'].endswith('+00:00')
     html = (folder / 'license_rollout.html').read_text(encoding='utf-8')

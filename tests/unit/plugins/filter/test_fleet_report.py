@@ -215,3 +215,11 @@ def test_a_task_that_failed_outright_is_one_line():
     row = model([entry])['hosts'][0]
     assert row['problems'] == ['configuration error'] and row['error'] == "url 'x' has an invalid port"
     assert row['url'] is None and row['severity'] == 3
+
+
+def test_report_context_says_when_by_which_version_and_command():
+    context = plugin.report_context({'min_days_left': 30}, now=NOW, command='ansible-playbook x')
+    assert context == dict(generated=NOW, generated_text='%s 08:00 UTC' % TODAY.isoformat(), command='ansible-playbook x',
+                           collection_version=plugin.collection_version(), thresholds={'min_days_left': 30})
+    assert re.match(r'^\d+\.\d+\.\d+$', context['collection_version'])
+    assert plugin.FilterModule().filters()['report_context'] is plugin.report_context
