@@ -8,6 +8,9 @@ traffic; the page and the JSON carry the timeline, the sparklines, `expiry` and 
 import json
 import re
 import socket
+import ssl
+
+import pytest
 
 from connectware_sim import DEMO_MIX
 from connectware_sim.tls import TLSMaterial
@@ -104,3 +107,22 @@ def test_fleet_report_and_gate_agree_host_by_host(make_fleet, workdir, tmp_path)
     for name in names:
         assert (report_dir / 'hosts' / ('%s.json' % name)).exists()
     assert fleet[wrong_token].admin_token not in html
+
+
+
+@pytest.mark.parametrize('error, shown', [
+    (ssl.SSLEOFError(8, 'EOF occurred in violation of protocol'), False),
+    (ssl.SSLError(1, 'bad record mac'), False),
+    (ConnectionResetError(104, 'Connection reset by peer'), False),
+    (BrokenPipeError(32, 'Broken pipe'), False),
+    (ValueError('a bug in the simulator'), True),
+])
+def test_simulator_is_quiet_when_a_client_hangs_up(make_fleet, capfd, error, shown):
+    """A client that hangs up mid-answer (over TLS: SSLEOFError) is not the simulator's error: no traceback in
+    the test log, as for a broken pipe. Anything else still shows its traceback."""
+    server = make_fleet([{}])['cw-001'].server
+    try:
+        raise error
+    except Exception:  # pylint: disable=broad-except
+        server.handle_error(None, ('127.0.0.1', 0))
+    assert ('Traceback' in capfd.readouterr().err) is shown
