@@ -109,7 +109,6 @@ def test_fleet_report_and_gate_agree_host_by_host(make_fleet, workdir, tmp_path)
     assert fleet[wrong_token].admin_token not in html
 
 
-
 @pytest.mark.parametrize('error, shown', [
     (ssl.SSLEOFError(8, 'EOF occurred in violation of protocol'), False),
     (ssl.SSLError(1, 'bad record mac'), False),
