@@ -52,9 +52,10 @@ attributes:
     support: none
   platform:
     description: Writes on the controller, whatever the task's host, connection or C(delegate_to).
+    support: full
     platforms: posix
 notes:
-  - Use C(changed_when: false) when a report is not a change to the hosts of the play.
+  - "Use C(changed_when: false) when a report is not a change to the hosts of the play."
 seealso:
   - module: ansible.builtin.copy
     description: Writes one file, on any host.

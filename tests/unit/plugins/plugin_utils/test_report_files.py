@@ -57,7 +57,7 @@ def test_a_symlink_at_a_file_is_replaced_never_followed(tmp_path):
     assert result['written'] == ['page.html']
     assert not os.path.islink(str(dest / 'page.html')) and (dest / 'page.html').read_text() == 'keep me'
     assert outside.read_text() == 'keep me'
-    assert [name for name in os.listdir(str(dest))] == ['page.html']  # no temporary file left behind
+    assert os.listdir(str(dest)) == ['page.html']  # no temporary file left behind
 
 
 @pytest.mark.parametrize('name', ['../escape.txt', '/etc/passwd', 'a//b.txt', './a.txt', 'a/../../b', '', 'a\0b',
