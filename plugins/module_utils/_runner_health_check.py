@@ -14,7 +14,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.iiot.connectware.plugins.module_utils._cause import short_cause
-from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
+from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError, display_url
 from ansible_collections.iiot.connectware.plugins.module_utils._gather import fetch_concurrently
 from ansible_collections.iiot.connectware.plugins.module_utils._license import (
     EXPIRED,
@@ -93,7 +93,7 @@ class HealthCheck(object):
             self.sleep(min(self.params['wait_interval'], remaining))
         elapsed = round(self.clock() - started, 3)
         result = dict(changed=False, healthy=not attempt.failures, failures=attempt.failures, checks=attempt.checks,
-                      attempts=attempts, elapsed=elapsed)
+                      attempts=attempts, elapsed=elapsed, url=display_url(self.task.client.base_url))
         if self.version is not None:
             result['version'] = self.version
         if attempt.failures and self.params['fail_on_unhealthy']:

@@ -203,6 +203,13 @@ version:
   returned: when V(license) is checked and Connectware answered
   type: str
   sample: "1.7.2"
+url:
+  description:
+    - The Connectware URL that was checked, as the task's O(url) resolved it (credentials written into it shown as
+      C(********)), for reports that link each host.
+  returned: success
+  type: str
+  sample: https://cw-01.plant.example:443
 attempts:
   description: How many times the checks ran.
   returned: always

@@ -57,9 +57,9 @@ def test_gate_passes_healthy_and_closes_unhealthy_with_reasons(make_fleet, workd
     assert rows[0].startswith("| cw-002 | CLOSED | 1.7.2 | 365 | service broker is 'exited' | "), rows
     assert all(re.search(r' \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00 \|$', row) for row in rows), rows
     html = (report / 'deployment_gate.html').read_text()
-    assert len(re.findall(r'<tr><td>cw-\d+</td>', html)) == 3
+    assert len(re.findall(r'<tr><td>(?:<a href="https://[^"]+">)?cw-\d+(?:</a>)?</td>', html)) == 3
     # Closed gates first.
-    assert html.index('<tr><td>cw-002') < html.index('<tr><td>cw-001')
+    assert html.index('>cw-002</a></td>') < html.index('>cw-001</a></td>')
 
 
 def unescaped_pipes(line):
@@ -85,7 +85,7 @@ def test_markdown_report_cannot_be_forged_by_server_strings(make_fleet, workdir,
     markdown = (report / 'deployment_gate.md').read_text()
     table = [line for line in markdown.splitlines() if line.startswith('|')]
     assert len(table) == 4, markdown  # header, separator, one row per host
-    assert all(unescaped_pipes(line) == 7 for line in table), markdown
+    assert all(unescaped_pipes(line) == 8 for line in table), markdown
     assert [line.split(' | ')[0] for line in table[2:]] == ['| cw-002', '| cw-001']
     assert '<script>' not in markdown and '<b>' not in markdown
     assert not re.search(r'(?<!\\)\]\(', markdown)  # no link
@@ -97,7 +97,7 @@ def test_markdown_report_cannot_be_forged_by_server_strings(make_fleet, workdir,
     assert '\\`x\\` \\[link\\](https://evil.example) &lt;b&gt;' in table[2]
 
     html = (report / 'deployment_gate.html').read_text()
-    assert len(re.findall(r'<tr><td>cw-\d+</td>', html)) == 2
+    assert len(re.findall(r'<tr><td>(?:<a href="https://[^"]+">)?cw-\d+(?:</a>)?</td>', html)) == 2
     assert '<script>' not in html and '&lt;script&gt;' in html
 
 
@@ -180,7 +180,7 @@ def test_report_of_a_serial_rollout_stopped_at_the_threshold(make_fleet, workdir
     with open(report / 'cw-003.json', encoding='utf-8') as handle:
         assert json.load(handle)['failures'] == ["service broker is 'exited'"]
     rows = [line for line in (report / 'deployment_gate.md').read_text().splitlines() if line.startswith('| cw-')]
-    assert rows[0].startswith('| cw-003 | CLOSED |') and rows[4] == '| cw-005 | not checked | | | | |', rows
+    assert rows[0].startswith('| cw-003 | CLOSED |') and rows[4] == '| cw-005 | not checked | | | | | |', rows
 
 
 def license_files(tmp_path, fleet, days=400):

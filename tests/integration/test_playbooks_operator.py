@@ -10,6 +10,8 @@ import json
 import os
 import re
 
+import yaml
+
 from connectware_sim import make_license_jwt
 from harness import REPO, run_playbook, write_inventory
 
@@ -29,7 +31,7 @@ def markdown_rows(path):
 
 
 def html_hosts(path):
-    return re.findall(r'<tr><td>(cw-\d+)</td>', path.read_text(encoding='utf-8'))
+    return re.findall(r'<tr><td>(?:<a href="[^"]*">)?(cw-\d+)(?:</a>)?</td>', path.read_text(encoding='utf-8'))
 
 
 def assert_utc_timestamp(value):
@@ -85,6 +87,19 @@ def test_gated_deploy_keeps_both_reports_warns_once_about_a_typo_then_changes_no
     assert verdicts['before']['checked_at'] <= verdicts['after']['checked_at']
     with open(before / 'cw-002.json', encoding='utf-8') as handle:
         assert json.load(handle)['failures'] == ["service broker is 'exited'"]
+    # Every checked row links its host's Connectware; the pages say when, by which version and command,
+    # with which of the gate's options.
+    html = (before / 'deployment_gate.html').read_text(encoding='utf-8')
+    markdown = (before / 'deployment_gate.md').read_text(encoding='utf-8')
+    for instance in fleet:
+        assert '<a href="%s">%s</a>' % (instance.url, instance.name) in html
+        assert '| <%s> |' % instance.url in markdown
+    assert verdicts['before']['url'] == fleet['cw-001'].url
+    with open(os.path.join(REPO, 'galaxy.yml'), encoding='utf-8') as handle:
+        version = yaml.safe_load(handle)['version']
+    for page, playbook in ((html, 'gated_deploy.yml'), (markdown, 'gated\\_deploy.yml')):
+        assert 'iiot.connectware %s' % version in page
+        assert playbook in page and 'license_min_days 400' not in page and 'license_min_days' in page
 
     second = run_playbook(workdir, os.path.join(PLAYBOOKS, 'gated_deploy.yml'), inventory, extra_vars=extra,
                           limit='cw-001,cw-003')

@@ -206,7 +206,7 @@ def test_healthy_first_attempt_costs_one_request_per_endpoint():
     client = FakeClient(**{HEALTH: [health(broker='running', postgresql='Running')], VRPC: [vrpc()], INFO: [info()]})
     result = run(client, clock=clock)
     assert result == dict(
-        changed=False, healthy=True, failures=[], attempts=1, elapsed=0, version='1.7.2',
+        changed=False, healthy=True, failures=[], attempts=1, elapsed=0, version='1.7.2', url=BASE_URL,
         checks=result['checks'])
     assert sorted(client.calls) == [(HEALTH, None), (INFO, None), (VRPC, None)]
     assert client.logins == 1 and clock.sleeps == []
@@ -457,7 +457,8 @@ def test_fail_on_unhealthy_raises_with_the_whole_result_and_no_wait_part_without
     assert error.kind == 'unhealthy'
     assert error.message == ("Connectware at https://cw.example is unhealthy: service broker is 'exited'; "
                              + VRPC_DOWN_REASON)
-    assert sorted(error.result) == ['attempts', 'changed', 'checks', 'elapsed', 'failures', 'healthy', 'version']
+    assert sorted(error.result) == ['attempts', 'changed', 'checks', 'elapsed', 'failures', 'healthy', 'url', 'version']
+    assert error.result['url'] == BASE_URL
     assert error.result['changed'] is False and error.result['healthy'] is False
     assert error.result['failures'] == ["service broker is 'exited'", VRPC_DOWN_REASON]
     assert error.result['attempts'] == 1 and error.result['elapsed'] == 0
