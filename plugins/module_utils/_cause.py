@@ -40,8 +40,16 @@ TLS_CAUSES = (
     (('not signed by a trusted ca', 'unable to get local issuer', 'self-signed', 'self signed', 'unknown ca',
       'unable to get issuer', 'not trusted', 'untrusted'), 'TLS: not signed by a trusted CA'),
     (('certificate has expired', 'certificate expired', 'has expired'), 'TLS: certificate expired'),
-    (('wrong version number', 'http request', 'plain http', 'record layer failure', 'packet length too long'),
-     'TLS: the port does not speak TLS'),
+    (('not yet valid',), 'TLS: certificate not yet valid'),
+    (('requires a client certificate',), 'TLS: client certificate required'),
+    (('holds no ca certificate',), 'TLS: ca_path holds no usable CA certificate'),
+    (('during the handshake',), 'TLS: connection closed during the handshake'),
+    (('does not speak tls', 'wrong version number', 'http request', 'plain http', 'record layer failure',
+      'packet length too long'), 'TLS: the port does not speak TLS'),
+)
+# Configuration errors worth naming apart from "configuration error".
+CONFIG_CAUSES = (
+    (('serves https, not plain http',), 'http:// to an HTTPS port: use https://'),
 )
 KIND_CAUSES = {
     'timeout': 'no answer within the timeout',
@@ -86,6 +94,8 @@ def short_cause(api_error, message=None):
         if status is not None and 300 <= status < 400:
             return 'redirected (%d): url is not the API' % status
         return 'HTTP %d%s' % (status, ' on %s' % path if path else '') if status else 'HTTP error'
+    if kind == 'config' and _first_match(message, CONFIG_CAUSES):
+        return _first_match(message, CONFIG_CAUSES)
     if kind in KIND_CAUSES:
         if kind == 'invalid_response' and status:
             return '%s (HTTP %d)' % (KIND_CAUSES[kind], status)

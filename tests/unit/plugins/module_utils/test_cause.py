@@ -37,12 +37,22 @@ def api_error(kind, status=None, path='/api/system/info', method='GET'):
      'TLS: certificate names another host'),
     (api_error('tls'), 'TLS handshake failed: the certificate has expired', 'TLS: certificate expired'),
     (api_error('tls'), '[SSL: WRONG_VERSION_NUMBER] wrong version number', 'TLS: the port does not speak TLS'),
+    (api_error('tls'), 'TLS: certificate not yet valid. Check the clock', 'TLS: certificate not yet valid'),
+    (api_error('tls'), 'TLS: Connectware requires a client certificate.', 'TLS: client certificate required'),
+    (api_error('tls'), 'TLS: ca_path (/etc/cw.pem) holds no CA certificate this client can load.',
+     'TLS: ca_path holds no usable CA certificate'),
+    (api_error('tls'), 'TLS: Connectware closed the connection during the handshake.',
+     'TLS: connection closed during the handshake'),
+    (api_error('tls'), 'TLS: the server does not speak TLS on this port.', 'TLS: the port does not speak TLS'),
     (api_error('tls'), 'reworded beyond recognition', 'TLS handshake failed'),
     (api_error('timeout'), 'no complete answer within timeout=10s', 'no answer within the timeout'),
     (api_error('http', 503), 'answered HTTP 503', 'HTTP 503 on /api/system/info'),
     (api_error('http', 302), 'redirected', 'redirected (302): url is not the API'),
     (api_error('invalid_response', 200), 'the body is not JSON', 'not a Connectware answer (HTTP 200)'),
     (api_error('config', path=None, method=None), 'url is empty: set url', 'configuration error'),
+    (api_error('config'), 'Connectware at http://cw:443 answers in TLS: that port serves HTTPS, not plain HTTP '
+     '(connection reset by the server for GET /api/system/info). Write url as https://cw:443',
+     'http:// to an HTTPS port: use https://'),
 ])
 def test_short_cause(error, message, cause):
     assert short_cause(error, message) == cause
