@@ -91,11 +91,11 @@ unit-oldest: collection $(OLDEST_VENV)/.installed
 # main path, the role, the playbooks and templates: tests/integration/conftest.py, OLDEST_SUBSET):
 # 2.16 renders templates to strings where 2.19 keeps types, which unit tests cannot see.
 integration-oldest: collection $(OLDEST_VENV)/.installed
-	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) -m oldest
+	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile -m oldest
 
 # Every integration test on the oldest ansible-core as well (make test-full).
 integration-oldest-full: collection $(OLDEST_VENV)/.installed
-	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: collection
 	$(BIN)/ansible-lint --offline --profile production --nocolor
@@ -104,11 +104,11 @@ unit: collection
 	$(BIN)/pytest tests/unit
 
 integration: collection
-	$(BIN)/pytest tests/integration -n $(PYTEST_WORKERS)
+	$(BIN)/pytest tests/integration -n $(PYTEST_WORKERS) --dist loadfile
 
 # Unit and integration tests in one pytest run, last, so `make test` ends with pytest's summary line.
 pytest: collection
-	$(BIN)/pytest tests/unit tests/integration -n $(PYTEST_WORKERS)
+	$(BIN)/pytest tests/unit tests/integration -n $(PYTEST_WORKERS) --dist loadfile
 
 # Docs lint, changelog, Galaxy build and import, execution environment build context.
 ecosystem: collection
@@ -155,7 +155,7 @@ bench: collection
 
 # The reliability and security suite alone (part of make test), printing its figures.
 reliability: collection
-	$(BIN)/pytest tests/integration/test_reliability_*.py tests/unit/plugins/module_utils/test_properties.py -n $(PYTEST_WORKERS) -rA -s -q
+	$(BIN)/pytest tests/integration/test_reliability_*.py tests/unit/plugins/module_utils/test_properties.py -n $(PYTEST_WORKERS) --dist loadfile -rA -s -q
 
 clean:
 	rm -rf $(TMP) tests/output .pytest_cache

@@ -118,6 +118,12 @@ def make_fleet(host_pool, tmp_path):
         fleet.stop()
 
 
+@pytest.fixture(scope='module')
+def module_workdir(tmp_path_factory):
+    """A folder for the run a test module's scenarios share (see harness.scenario_play)."""
+    return tmp_path_factory.mktemp('run')
+
+
 @pytest.fixture
 def workdir(tmp_path):
     path = tmp_path / 'run'

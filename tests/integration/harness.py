@@ -18,16 +18,12 @@ INTEGRATION = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.dirname(sys.executable)
 
 
-class PlaybookRun(object):
-    def __init__(self, completed, results_path):
-        self.finished_on = datetime.date.today()
-        self.rc = completed.returncode
-        self.stdout = completed.stdout
-        self.stderr = completed.stderr
-        self.results = []
-        if os.path.exists(results_path):
-            with open(results_path, encoding='utf-8') as handle:
-                self.results = [json.loads(line) for line in handle if line.strip()]
+class _Results(object):
+    """What tests read from a run, or from one play of a run."""
+
+    rc = None
+    stdout = stderr = ''
+    results = ()
 
     @property
     def output(self):
@@ -50,8 +46,50 @@ class PlaybookRun(object):
     def __repr__(self):
         failed = ['%s on %s: %s' % (entry['task'], entry['host'], entry['result'].get('msg'))
                   for entry in self.results if entry['status'] in ('failed', 'unreachable')]
-        return '<PlaybookRun rc=%s>\nFAILED TASKS:\n%s\nSTDERR:\n%s\nSTDOUT:\n%s' % (
-            self.rc, '\n'.join(failed) or 'none', self.stderr[-3000:], self.stdout[-4000:])
+        return '<%s rc=%s>\nFAILED TASKS:\n%s\nSTDERR:\n%s\nSTDOUT:\n%s' % (
+            self.__class__.__name__, self.rc, '\n'.join(failed) or 'none', self.stderr[-3000:], self.stdout[-4000:])
+
+
+class PlaybookRun(_Results):
+    def __init__(self, completed, results_path):
+        self.finished_on = datetime.date.today()
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.results = []
+        if os.path.exists(results_path):
+            with open(results_path, encoding='utf-8') as handle:
+                self.results = [json.loads(line) for line in handle if line.strip()]
+
+    def play(self, name):
+        """The play ``name`` of this run (see scenario_play): its results and its part of stdout."""
+        return PlayResults(self, name)
+
+
+class PlayResults(_Results):
+    """One play of a run that holds many (one per scenario): its results and its section of stdout.
+
+    ``rc`` and ``stderr`` are the whole run's: Ansible does not split them by play.
+    """
+
+    def __init__(self, run, name):
+        self.run = run
+        self.name = name
+        self.rc = run.rc
+        self.stderr = run.stderr
+        self.finished_on = run.finished_on
+        header = 'PLAY [%s] ' % name
+        lines, inside, seen = [], False, False
+        for line in run.stdout.splitlines(True):
+            if line.startswith('PLAY [') or line.startswith('PLAY RECAP'):
+                inside = line.startswith(header)
+                seen = seen or inside
+            if inside:
+                lines.append(line)
+        # A play that never started: an earlier play stopped the run (all its hosts failed).
+        assert seen, 'play %r did not run in %r' % (name, run)
+        self.stdout = ''.join(lines)
+        self.results = [entry for entry in run.results if entry.get('play') == name]
 
 
 def expected_days_left(days, run):
@@ -150,3 +188,31 @@ def play(tasks, hosts='all', gather_facts=False, **extra):
     entry = {'name': 'integration', 'hosts': hosts, 'gather_facts': gather_facts, 'tasks': tasks}
     entry.update(extra)
     return [entry]
+
+
+def scenario_play(name, tasks, hosts=None, check=False, diff=False, **extra):
+    """One scenario of a run that holds many: a play named ``name`` on the host ``name`` (or ``hosts``).
+
+    Many scenarios in one ansible-playbook run cost one start of Ansible instead of one each.
+    ``check`` and ``diff`` become the play's check_mode and diff keywords, as --check and --diff
+    would set them. Read a scenario back with ``run.play(name)``.
+
+    Ansible stops the whole run after a play in which every host failed: give tasks that are
+    meant to fail ``ignore_errors: true`` (their status is then 'ignored'), and keep a scenario
+    that is about the run failing (rc, a closed gate, max_fail_percentage) last or in a run of its own.
+    """
+    entry = {'name': name, 'hosts': hosts or name, 'gather_facts': False, 'tasks': tasks}
+    if check:
+        entry['check_mode'] = True
+    if diff:
+        entry['diff'] = True
+    entry.update(extra)
+    return entry
+
+
+def scenario_playbook(plays):
+    """The plays of many scenarios as one playbook; their names must differ (run.play finds them by name)."""
+    names = [entry['name'] for entry in plays]
+    repeated = sorted(set(name for name in names if names.count(name) > 1))
+    assert not repeated, 'scenario plays share a name: %s' % repeated
+    return list(plays)

@@ -27,6 +27,13 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = 'record_results'
     CALLBACK_NEEDS_ENABLED = True
 
+    def __init__(self, *args, **kwargs):
+        super(CallbackModule, self).__init__(*args, **kwargs)
+        self._play_name = None
+
+    def v2_playbook_on_play_start(self, play):
+        self._play_name = play.get_name()
+
     def _record(self, result, status):
         path = os.environ.get('RECORD_RESULTS_PATH')
         if not path:
@@ -35,6 +42,7 @@ class CallbackModule(CallbackBase):
         data = dict(result._result)  # pylint: disable=protected-access
         self._clean_results(data, result._task.action)  # pylint: disable=protected-access
         entry = {
+            'play': self._play_name,
             'host': result._host.get_name(),  # pylint: disable=protected-access
             'task': result._task.get_name(),  # pylint: disable=protected-access
             'action': result._task.action,  # pylint: disable=protected-access
