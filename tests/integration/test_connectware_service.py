@@ -3,6 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """connectware_service through real ansible-playbook runs against the simulator's Services API.
 
+Every scenario is a play on a simulated host of its own, and all of them run in one
+ansible-playbook run (the ``scenarios`` fixture), at -vvvv because the secret tests read
+everything that verbosity shows; each test reads its play back. Tasks meant to fail carry
+``ignore_errors`` so that the run goes on (their status is then 'ignored').
+
 State changes in the simulator settle after a count of status reads (service_settle_polls), never
 on a timer; the module's wait_interval is short so the polls cost little time.
 """
@@ -15,13 +20,28 @@ import pytest
 
 from connectware_sim.services import installed_service
 from connectware_sim.state import COMMISSIONING_FILE
-from harness import BIN, assert_no_secrets, connection_vars, play, run_playbook, write_inventory
+from harness import (BIN, assert_no_secrets, connection_vars, run_playbook, scenario_play, scenario_playbook,
+                     write_inventory)
 
 SID = 'opcua-to-mqtt'
 PATH = '/api/services/' + SID
 SECRET = 'Sentinel-Broker-Pa55word-9c1d'
 SECRET_TOKEN = 'Sentinel-Api-Token-77e0a1'
 BAD_FILE = COMMISSIONING_FILE.replace('type: Cybus::Connection', 'type: Foo::Bar')
+VAULT_PASSWORD = 'vault-password-for-tests'
+OLD_FILE = COMMISSIONING_FILE.replace('port: 4840', 'port: 4841')
+SECRET_PARAMETERS = {'opcuaHost': 'h', 'brokerPassword': SECRET, 'apiToken': SECRET_TOKEN}
+
+# test_check_mode_predicts_and_writes_nothing: (id, installed state before, task arguments, predicted actions).
+CHECK_CASES = [
+    ('install', None, {'content': COMMISSIONING_FILE}, ['validated', 'installed', 'enabled']),
+    ('update', 'enabled', {'content': COMMISSIONING_FILE, 'parameters': {'opcuaHost': 'other'}}, ['validated', 'updated']),
+    ('disable', 'enabled', {'content': COMMISSIONING_FILE, 'state': 'disabled'}, ['disabled']),
+    ('enable', 'disabled', {'content': COMMISSIONING_FILE}, ['enabled']),
+    ('remove', 'enabled', {'state': 'absent'}, ['disabled', 'deleted']),
+    ('unchanged', 'enabled', {'content': COMMISSIONING_FILE}, []),
+]
+SECRET_CASES = {'run': False, 'check-diff': True}
 
 
 def service_task(name='service', register=None, **args):
@@ -32,6 +52,11 @@ def service_task(name='service', register=None, **args):
     if register:
         task['register'] = register
     return task
+
+
+def failing(task):
+    """A task that is meant to fail: the run goes on (its status is then 'ignored')."""
+    return dict(task, ignore_errors=True)
 
 
 def requests_of(instance):
@@ -52,53 +77,122 @@ def snapshot(instance):
     return json.dumps(dict((key, dict(record, id=key)) for key, record in installed(instance).items()), sort_keys=True)
 
 
-@pytest.fixture
-def fleet(make_fleet):
-    return make_fleet([{'service_settle_polls': 2}])
+def vault_encrypted_source(folder):
+    """The commissioning file encrypted with ansible-vault, and the password file that opens it."""
+    source = folder / 'files' / 'opcua.yml'
+    source.parent.mkdir()
+    source.write_text(COMMISSIONING_FILE)
+    password_file = folder / 'vault-pass'
+    password_file.write_text(VAULT_PASSWORD + '\n')
+    subprocess.run([BIN + '/ansible-vault', 'encrypt', '--vault-password-file', str(password_file), str(source)],
+                   check=True, capture_output=True)
+    return source, password_file
 
 
-@pytest.fixture
-def host(fleet):
-    return fleet['cw-001']
+@pytest.fixture(scope='module')
+def scenarios(host_pool, module_workdir, tmp_path_factory):
+    """All scenarios of this module in one run: (fleet, run, what the tests need from before the run)."""
+    settle = {'service_settle_polls': 2}
+    names = ['new', 'param-change', 'disable-remove', 'absent-enabled', 'validation-failure', 'not-a-mapping', 'diff',
+             'vault', 'marketplace']
+    names += ['check-' + case[0] for case in CHECK_CASES] + ['secrets-' + case for case in SECRET_CASES]
+    fleet = host_pool.fleet([dict(settle, name=name) for name in names] + [
+        {'name': 'deviated', 'preset': 'service_deviated', 'service_settle_polls': 1},
+        {'name': 'deleting', 'preset': 'service_deleting', 'service_settle_polls': 0},
+        {'name': 'deletion-stuck', 'service_deletions': {SID: 100000}},
+        {'name': 'parameters-only', 'service_data': 'parameters_only'},
+    ])
+
+    def install(host, record, service_id=SID):
+        fleet[host].update_state({'connectware_services': {service_id: record}})
+
+    install('param-change', installed_service(COMMISSIONING_FILE, {'opcuaHost': 'a'}))
+    install('disable-remove', installed_service(COMMISSIONING_FILE))
+    install('absent-enabled', installed_service(COMMISSIONING_FILE))
+    install('diff', installed_service(OLD_FILE, {'opcuaHost': 'a', 'brokerPassword': SECRET}))
+    install('parameters-only', installed_service(COMMISSIONING_FILE))
+    for case in SECRET_CASES:
+        install('secrets-' + case, installed_service(COMMISSIONING_FILE, {'brokerPassword': 'old-' + SECRET}), 'other')
+    before = {}
+    for case_id, setup, _args, _actions in CHECK_CASES:
+        if setup:
+            install('check-' + case_id, installed_service(COMMISSIONING_FILE, state=setup))
+        before[case_id] = snapshot(fleet['check-' + case_id])
+
+    source, password_file = vault_encrypted_source(tmp_path_factory.mktemp('vault'))
+    vault_text = source.read_text()
+    app = {'name': 'OPC UA to MQTT', 'version': '1.2.0'}
+    deploy = dict(content=COMMISSIONING_FILE, parameters={'opcuaHost': '192.0.2.7'})
+    plays = [
+        # The first run of a new service, then the same task again (a second run as a second play).
+        scenario_play('new', [service_task(**deploy)]),
+        scenario_play('new again', [service_task(**deploy)], hosts='new'),
+        scenario_play('param-change', [service_task(content=COMMISSIONING_FILE, parameters={'opcuaHost': 'b'})]),
+        scenario_play('disable-remove', [
+            service_task('disable', content=COMMISSIONING_FILE, state='disabled'),
+            service_task('remove', state='absent'),
+            service_task('remove again', state='absent'),
+        ]),
+        scenario_play('absent-enabled', [service_task('remove', state='absent')]),
+        scenario_play('deviated', [failing(service_task(content=COMMISSIONING_FILE))]),
+        scenario_play('validation-failure', [failing(service_task(content=BAD_FILE))]),
+        scenario_play('not-a-mapping', [failing(service_task(content='- just\n- a list\n'))]),
+        scenario_play('deleting', [service_task(content=COMMISSIONING_FILE)]),
+        scenario_play('deletion-stuck', [failing(service_task(content=COMMISSIONING_FILE, wait_timeout=0.5,
+                                                              wait_interval=0.1))]),
+    ] + [
+        scenario_play('check-' + case_id, [service_task(**args)], check=True, diff=True)
+        for case_id, _setup, args, _actions in CHECK_CASES
+    ] + [
+        scenario_play('diff', [service_task(content=COMMISSIONING_FILE, parameters={
+            'opcuaHost': 'b', 'brokerPassword': SECRET})], diff=True),
+        scenario_play('parameters-only', [service_task('plain', content=COMMISSIONING_FILE),
+                                          service_task('forced', content=COMMISSIONING_FILE, force=True)]),
+        scenario_play('vault', [service_task(src=str(source)), service_task('again', src=str(source))]),
+        scenario_play('marketplace', [
+            service_task('wrong version', marketplace=dict(app, version='9.9.9')),
+            service_task('install', marketplace=app),
+            service_task('again', marketplace=app),
+        ], ignore_errors=True),
+    ] + [
+        scenario_play('secrets-' + case, [
+            service_task('install', content=COMMISSIONING_FILE, parameters=SECRET_PARAMETERS),
+            service_task('update', service_id='other', content=COMMISSIONING_FILE, parameters=SECRET_PARAMETERS),
+            service_task('fail', content=BAD_FILE, service_id='bad', parameters=SECRET_PARAMETERS),
+        ], ignore_errors=True, check=check_diff, diff=check_diff)
+        for case, check_diff in SECRET_CASES.items()
+    ]
+    run = run_playbook(module_workdir, scenario_playbook(plays), write_inventory(module_workdir, fleet), verbosity=4,
+                       extra_args=['--vault-password-file', str(password_file)])
+    assert run.rc == 0, run
+    return fleet, run, {'snapshots': before, 'vault_text': vault_text}
 
 
-@pytest.fixture
-def inventory(fleet, workdir):
-    return write_inventory(workdir, fleet)
-
-
-def one_host(make_fleet, workdir, scenario):
-    fleet = make_fleet([scenario])
-    return fleet['cw-001'], write_inventory(workdir, fleet)
-
-
-def test_new_service_is_installed_and_enabled_then_unchanged(host, inventory, workdir):
-    first = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE, parameters={'opcuaHost': '192.0.2.7'})]),
-                         inventory, verbosity=4)
-    assert first.rc == 0, first
+def test_new_service_is_installed_and_enabled_then_unchanged(scenarios):
+    fleet, run, _prepared = scenarios
+    host = fleet['new']
+    first = run.play('new')
     assert first.task('service')['status'] == 'changed'
     result = first.result('service')
     assert result['actions'] == ['validated', 'installed', 'enabled']
     assert result['service'] == {'id': SID, 'targetState': 'enabled', 'currentState': 'enabled'}
     assert result['previous'] is None
-    assert requests_of(host) == [('GET', PATH), ('POST', '/api/validate/service'), ('POST', '/api/services'),
-                                 ('GET', PATH + '/status'), ('GET', PATH + '/status')]
+    first_requests = [('GET', PATH), ('POST', '/api/validate/service'), ('POST', '/api/services'),
+                      ('GET', PATH + '/status'), ('GET', PATH + '/status')]
+    assert requests_of(host)[:len(first_requests)] == first_requests
     assert installed(host)[SID]['parameters'] == {'opcuaHost': '192.0.2.7'}
 
-    host.clear_requests()
-    second = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE, parameters={'opcuaHost': '192.0.2.7'})]),
-                          inventory, verbosity=4)
-    assert second.rc == 0, second
+    second = run.play('new again')
     assert second.task('service')['status'] == 'ok'
     assert second.result('service')['actions'] == [] and second.result('service').get('warnings') is None
-    assert requests_of(host) == [('GET', PATH)]
+    # The second play's requests: what follows the first play's.
+    assert requests_of(host)[len(first_requests):] == [('GET', PATH)]
 
 
-def test_parameter_change_re_deploys_with_a_warning(host, inventory, workdir):
-    host.update_state({'connectware_services': {SID: installed_service(COMMISSIONING_FILE, {'opcuaHost': 'a'})}})
-    run = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE, parameters={'opcuaHost': 'b'})]),
-                       inventory)
-    assert run.rc == 0, run
+def test_parameter_change_re_deploys_with_a_warning(scenarios):
+    fleet, run, _prepared = scenarios
+    host = fleet['param-change']
+    run = run.play('param-change')
     assert run.task('service')['status'] == 'changed'
     result = run.result('service')
     assert result['actions'] == ['validated', 'updated']
@@ -108,14 +202,10 @@ def test_parameter_change_re_deploys_with_a_warning(host, inventory, workdir):
     assert result['service']['currentState'] == 'enabled'
 
 
-def test_disabled_then_absent_then_absent_again(host, inventory, workdir):
-    host.update_state({'connectware_services': {SID: installed_service(COMMISSIONING_FILE)}})
-    run = run_playbook(workdir, play([
-        service_task('disable', content=COMMISSIONING_FILE, state='disabled'),
-        service_task('remove', state='absent'),
-        service_task('remove again', state='absent'),
-    ]), inventory)
-    assert run.rc == 0, run
+def test_disabled_then_absent_then_absent_again(scenarios):
+    fleet, run, _prepared = scenarios
+    host = fleet['disable-remove']
+    run = run.play('disable-remove')
     assert run.result('disable')['actions'] == ['disabled']
     assert run.result('disable')['service']['currentState'] == 'disabled'
     assert run.result('remove')['actions'] == ['deleted'] and run.result('remove')['service'] is None
@@ -126,21 +216,19 @@ def test_disabled_then_absent_then_absent_again(host, inventory, workdir):
     assert requests_of(host)[-1] == ('GET', PATH) and host.request_log()[-1]['status'] == 404
 
 
-def test_absent_of_an_enabled_service_disables_first(host, inventory, workdir):
-    host.update_state({'connectware_services': {SID: installed_service(COMMISSIONING_FILE)}})
-    run = run_playbook(workdir, play([service_task('remove', state='absent')]), inventory)
-    assert run.rc == 0, run
+def test_absent_of_an_enabled_service_disables_first(scenarios):
+    fleet, run, _prepared = scenarios
+    host = fleet['absent-enabled']
+    run = run.play('absent-enabled')
     assert run.result('remove')['actions'] == ['disabled', 'deleted']
     assert writes_of(host) == [('PUT', PATH + '/operation'), ('DELETE', PATH)]
     assert SID not in installed(host)
 
 
-def test_deviated_fails_naming_the_resources(make_fleet, workdir):
-    host, inventory = one_host(make_fleet, workdir, {'preset': 'service_deviated', 'service_settle_polls': 1})
-    run = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE)]), inventory)
-    assert run.rc == 2, run
-    entry = run.task('service')
-    assert entry['status'] == 'failed'
+def test_deviated_fails_naming_the_resources(scenarios):
+    _fleet, run, _prepared = scenarios
+    entry = run.play('deviated').task('service')
+    assert entry['status'] == 'ignored'  # failed, and ignore_errors kept the run going
     result = entry['result']
     assert "service opcua-to-mqtt is deviated" in result['msg'] and "opcuaConnection ('deviated')" in result['msg']
     assert result['resources'] == [{'id': 'opcuaConnection', 'type': 'Cybus::Connection', 'currentState': 'deviated'}]
@@ -148,112 +236,91 @@ def test_deviated_fails_naming_the_resources(make_fleet, workdir):
     assert result['service']['currentState'] == 'deviated'
 
 
-def test_validation_failure_installs_nothing(host, inventory, workdir):
-    run = run_playbook(workdir, play([service_task(content=BAD_FILE)]), inventory)
-    assert run.rc == 2, run
-    result = run.result('service')
+def test_validation_failure_installs_nothing(scenarios):
+    fleet, run, _prepared = scenarios
+    host = fleet['validation-failure']
+    entry = run.play('validation-failure').task('service')
+    assert entry['status'] == 'ignored'  # failed, and ignore_errors kept the run going
+    result = entry['result']
     assert "unknown resource type 'Foo::Bar'" in result['msg'] and 'Nothing was installed' in result['msg']
     assert result['changed'] is False and result['actions'] == []
     assert writes_of(host) == [] and installed(host) == {}
 
 
-def test_not_a_mapping_is_refused_before_any_request(host, inventory, workdir):
-    run = run_playbook(workdir, play([service_task(content='- just\n- a list\n')]), inventory)
-    assert run.rc == 2, run
-    assert 'not a mapping (it is a list)' in run.result('service')['msg']
-    assert host.request_log() == []
+def test_not_a_mapping_is_refused_before_any_request(scenarios):
+    fleet, run, _prepared = scenarios
+    entry = run.play('not-a-mapping').task('service')
+    assert entry['status'] == 'ignored'  # failed, and ignore_errors kept the run going
+    assert 'not a mapping (it is a list)' in entry['result']['msg']
+    assert fleet['not-a-mapping'].request_log() == []
 
 
-def test_writes_meeting_a_running_deletion_are_retried(make_fleet, workdir):
-    host, inventory = one_host(make_fleet, workdir, {'preset': 'service_deleting', 'service_settle_polls': 0})
-    run = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE)]), inventory)
-    assert run.rc == 0, run
+def test_writes_meeting_a_running_deletion_are_retried(scenarios):
+    fleet, run, _prepared = scenarios
+    run = run.play('deleting')
+    assert run.task('service')['status'] == 'changed'  # succeeded
     assert run.result('service')['actions'] == ['validated', 'installed', 'enabled']
-    posts = [entry['status'] for entry in host.request_log() if entry['path'] == '/api/services']
+    posts = [entry['status'] for entry in fleet['deleting'].request_log() if entry['path'] == '/api/services']
     assert posts == [409, 409, 409, 201]
 
 
-def test_a_deletion_that_does_not_end_fails_clearly(make_fleet, workdir):
-    host, inventory = one_host(make_fleet, workdir, {'service_deletions': {SID: 100000}})
-    run = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE, wait_timeout=0.5, wait_interval=0.1)]),
-                       inventory)
-    assert run.rc == 2, run
-    result = run.result('service')
+def test_a_deletion_that_does_not_end_fails_clearly(scenarios):
+    fleet, run, _prepared = scenarios
+    entry = run.play('deletion-stuck').task('service')
+    assert entry['status'] == 'ignored'  # failed, and ignore_errors kept the run going
+    result = entry['result']
     assert 'still answered 409 (conflict)' in result['msg'] and 'wait_timeout=0.5s' in result['msg']
     assert result['api_error']['status'] == 409 and result['changed'] is False
-    assert installed(host) == {}
+    assert installed(fleet['deletion-stuck']) == {}
 
 
-@pytest.mark.parametrize('setup,args,actions', [
-    (None, {'content': COMMISSIONING_FILE}, ['validated', 'installed', 'enabled']),
-    ('enabled', {'content': COMMISSIONING_FILE, 'parameters': {'opcuaHost': 'other'}}, ['validated', 'updated']),
-    ('enabled', {'content': COMMISSIONING_FILE, 'state': 'disabled'}, ['disabled']),
-    ('disabled', {'content': COMMISSIONING_FILE}, ['enabled']),
-    ('enabled', {'state': 'absent'}, ['disabled', 'deleted']),
-    ('enabled', {'content': COMMISSIONING_FILE}, []),
-])
-def test_check_mode_predicts_and_writes_nothing(host, inventory, workdir, setup, args, actions):
-    if setup:
-        host.update_state({'connectware_services': {SID: installed_service(COMMISSIONING_FILE, state=setup)}})
-    before = snapshot(host)
-    run = run_playbook(workdir, play([service_task(**args)]), inventory, check=True, diff=True)
-    assert run.rc == 0, run
+@pytest.mark.parametrize('case_id,actions', [(case[0], case[3]) for case in CHECK_CASES],
+                         ids=[case[0] for case in CHECK_CASES])
+def test_check_mode_predicts_and_writes_nothing(scenarios, case_id, actions):
+    fleet, run, prepared = scenarios
+    host = fleet['check-' + case_id]
+    run = run.play('check-' + case_id)
     assert run.result('service')['actions'] == actions
     assert run.task('service')['status'] == ('changed' if [a for a in actions if a != 'validated'] else 'ok')
     assert writes_of(host) == []
-    assert snapshot(host) == before
+    assert snapshot(host) == prepared['snapshots'][case_id]
 
 
-def test_diff_shows_parameters_masked_and_the_file(fleet, host, inventory, workdir):
-    old_file = COMMISSIONING_FILE.replace('port: 4840', 'port: 4841')
-    old_parameters = {'opcuaHost': 'a', 'brokerPassword': SECRET}
-    host.update_state({'connectware_services': {SID: installed_service(old_file, old_parameters)}})
-    run = run_playbook(workdir, play([service_task(content=COMMISSIONING_FILE, parameters={
-        'opcuaHost': 'b', 'brokerPassword': SECRET})]), inventory, diff=True, verbosity=4)
-    assert run.rc == 0, run
+def test_diff_shows_parameters_masked_and_the_file(scenarios):
+    fleet, whole_run, _prepared = scenarios
+    host = fleet['diff']
+    run = whole_run.play('diff')
     assert '-        port: 4841' in run.stdout and '+        port: 4840' in run.stdout
     assert '"opcuaHost": "b"' in run.stdout and '"brokerPassword": "********"' in run.stdout
     assert run.result('service')['actions'] == ['validated', 'updated']
-    assert_no_secrets(run, [SECRET, host.admin_token], fleet)
+    # The whole run and every host's logs: more than this scenario's, so nothing escapes.
+    assert_no_secrets(whole_run, [SECRET, host.admin_token], fleet)
 
 
-def test_commissioning_data_without_the_file_is_not_re_deployed(make_fleet, workdir):
-    host, inventory = one_host(make_fleet, workdir, {'service_data': 'parameters_only'})
-    host.update_state({'connectware_services': {SID: installed_service(COMMISSIONING_FILE)}})
-    run = run_playbook(workdir, play([service_task('plain', content=COMMISSIONING_FILE),
-                                      service_task('forced', content=COMMISSIONING_FILE, force=True)]), inventory)
-    assert run.rc == 0, run
+def test_commissioning_data_without_the_file_is_not_re_deployed(scenarios):
+    fleet, run, _prepared = scenarios
+    run = run.play('parameters-only')
     assert run.task('plain')['status'] == 'ok'
     assert any('does not include its commissioning file' in warning and 'force: true' in warning
                for warning in run.result('plain')['warnings'])
     assert run.result('forced')['actions'] == ['validated', 'updated']
-    assert writes_of(host) == [('PUT', PATH)]
+    assert writes_of(fleet['parameters-only']) == [('PUT', PATH)]
 
 
-def test_vault_encrypted_src(host, inventory, workdir, tmp_path):
-    source = tmp_path / 'files' / 'opcua.yml'
-    source.parent.mkdir()
-    source.write_text(COMMISSIONING_FILE)
-    password_file = tmp_path / 'vault-pass'
-    password_file.write_text('vault-password-for-tests\n')
-    subprocess.run([BIN + '/ansible-vault', 'encrypt', '--vault-password-file', str(password_file), str(source)],
-                   check=True, capture_output=True)
-    assert 'opcuaConnection' not in source.read_text()
-    run = run_playbook(workdir, play([service_task(src=str(source)), service_task('again', src=str(source))]),
-                       inventory, extra_args=['--vault-password-file', str(password_file)])
-    assert run.rc == 0, run
+def test_vault_encrypted_src(scenarios):
+    fleet, run, prepared = scenarios
+    # The source as the run found it (the run was given --vault-password-file).
+    assert 'opcuaConnection' not in prepared['vault_text']
+    run = run.play('vault')
     assert run.result('service')['actions'] == ['validated', 'installed', 'enabled']
     assert run.task('again')['status'] == 'ok'
-    assert installed(host)[SID]['commissioningFile'] == base64.b64encode(COMMISSIONING_FILE.encode()).decode()
+    assert installed(fleet['vault'])[SID]['commissioningFile'] == base64.b64encode(COMMISSIONING_FILE.encode()).decode()
 
 
-def test_marketplace_by_name_with_a_version_pin(host, inventory, workdir):
-    app = {'name': 'OPC UA to MQTT', 'version': '1.2.0'}
-    run = run_playbook(workdir, play([
-        service_task('wrong version', marketplace=dict(app, version='9.9.9')),
-        service_task('install', marketplace=app),
-        service_task('again', marketplace=app),
-    ], ignore_errors=True), inventory)
+def test_marketplace_by_name_with_a_version_pin(scenarios):
+    fleet, run, _prepared = scenarios
+    host = fleet['marketplace']
+    run = run.play('marketplace')
     assert run.task('wrong version')['status'] == 'ignored'
     assert 'marketplace.version' in run.result('wrong version')['msg']
     assert run.result('wrong version')['changed'] is False
@@ -266,18 +333,14 @@ def test_marketplace_by_name_with_a_version_pin(host, inventory, workdir):
     assert writes_of(host) == [('POST', '/api/services')]
 
 
-@pytest.mark.parametrize('check_diff', [False, True], ids=['run', 'check-diff'])
-def test_secret_parameters_never_appear(fleet, host, inventory, workdir, check_diff):
-    parameters = {'opcuaHost': 'h', 'brokerPassword': SECRET, 'apiToken': SECRET_TOKEN}
-    host.update_state({'connectware_services': {'other': installed_service(COMMISSIONING_FILE, {
-        'brokerPassword': 'old-' + SECRET})}})
-    run = run_playbook(workdir, play([
-        service_task('install', content=COMMISSIONING_FILE, parameters=parameters),
-        service_task('update', service_id='other', content=COMMISSIONING_FILE, parameters=parameters),
-        service_task('fail', content=BAD_FILE, service_id='bad', parameters=parameters),
-    ], ignore_errors=True), inventory, verbosity=4, check=check_diff, diff=check_diff)
+@pytest.mark.parametrize('case', list(SECRET_CASES), ids=list(SECRET_CASES))
+def test_secret_parameters_never_appear(scenarios, case):
+    fleet, whole_run, _prepared = scenarios
+    host = fleet['secrets-' + case]
+    run = whole_run.play('secrets-' + case)
     statuses = dict((entry['task'], entry['status']) for entry in run.results)
     assert statuses == {'install': 'changed', 'update': 'changed', 'fail': 'ignored'}, run
-    assert_no_secrets(run, [SECRET, SECRET_TOKEN, 'old-' + SECRET, host.admin_token], fleet)
-    if not check_diff:
-        assert installed(host)[SID]['parameters'] == parameters  # the secrets did reach Connectware
+    # The whole run (every scenario's output, -vvvv) and every host's logs: more than this scenario's.
+    assert_no_secrets(whole_run, [SECRET, SECRET_TOKEN, 'old-' + SECRET, host.admin_token], fleet)
+    if not SECRET_CASES[case]:
+        assert installed(host)[SID]['parameters'] == SECRET_PARAMETERS  # the secrets did reach Connectware
