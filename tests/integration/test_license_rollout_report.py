@@ -2,7 +2,12 @@
 # Copyright: (c) 2026, iiot.connectware contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """license_rollout's report: per host the license before -> after (id, expiry), uploaded or not and why not;
-a second run with the report folder changes nothing and reports changed=0 for every host."""
+a second run with the report folder changes nothing and reports changed=0 for every host.
+
+Two ansible-playbook runs, not one shared run: the test runs the collection's playbook as an operator would
+(the report records that command line), and what it checks is per run -- the first run's rc (a closed gate),
+the report each run writes over the last, and the second run's recap of changed=0.
+"""
 
 import datetime
 import json
