@@ -22,7 +22,7 @@ import yaml
 
 from connectware_sim import make_license_jwt
 from connectware_sim.state import COMMISSIONING_FILE, iso_date
-from harness import connection_vars, play, run_playbook, write_inventory
+from harness import connection_vars, play, run_playbook, scenario_play, scenario_playbook, write_inventory
 
 PATHS = {'in-process': {}, 'module': {'CONNECTWARE_EXECUTION': 'module'}}
 FQCN = 'iiot.connectware.%s'
@@ -76,13 +76,13 @@ def path_lines(lines):
         IN_PROCESS in line or ': running as a module (' in line))
 
 
-def requests_of(instance):
-    """What a host was asked, without what the clock decides (time, duration) and in one order.
+def requests_of(host):
+    """What a host (a Snapshot) was asked, without what the clock decides (time, duration) and in one order.
 
     connectware_info sends its requests in parallel, so their order differs from run to run.
     """
     return sorted((entry['method'], entry['path'], entry['query'], entry['status'], entry['auth'],
-                   str(entry['user']), str(entry['fault'])) for entry in instance.request_log())
+                   str(entry['user']), str(entry['fault'])) for entry in host.log)
 
 
 # -- the same results on both paths ---------------------------------------------------------
@@ -119,11 +119,63 @@ def main_cases():
     ]
 
 
-def main_fleet(make_fleet):
-    """The main host, and the host the bad arguments would reach; reset before each path's run."""
-    fleet = make_fleet([{'service_settle_polls': 1, 'agents_error': True}, {}])
-    fleet['cw-001'].set_fault('/api/system/health', status=503, retry_after=0, count=1)
-    return fleet
+MAIN_SCENARIO = {'service_settle_polls': 1, 'agents_error': True}
+MODES = {'diff': 'diff', 'check+diff': 'check-diff'}  # the play of each mode, and the role of its host
+
+
+class Snapshot(object):
+    """A simulated host as a run left it: its request log and state (the next path's run resets it)."""
+
+    def __init__(self, instance):
+        self.name = instance.name
+        self.log = instance.request_log()
+        self.state = copy.deepcopy(instance.state)
+
+
+@pytest.fixture(scope='module')
+def path_runs(host_pool, tmp_path_factory):
+    """One run per execution path at -vvv, from the same simulator state: {path: (run, hosts, app folder)}.
+
+    Its plays: the main cases with --diff ('diff') and with --check --diff ('check+diff'), each on a
+    host of its own whose first health read answers 503; and the module_defaults and environment
+    fallbacks ('defaults and environment'). The bad arguments aim at a host that must never be asked.
+    The environment names one host (CONNECTWARE_URL/TOKEN/CA_PATH) and module_defaults another; the
+    main cases give every connection option, so the environment does not reach them. Both paths use
+    the same hosts (same URLs, same license ids), reset before each run; ``hosts`` holds each host
+    as its path's run left it.
+    """
+    found = {}
+    for path, env in PATHS.items():
+        workdir = tmp_path_factory.mktemp('run')
+        apps = tmp_path_factory.mktemp('apps')
+        fleet = host_pool.fleet([dict(MAIN_SCENARIO, name=role) for role in MODES.values()] + [
+            {'name': 'never'},
+            {'name': 'from-env', 'service_settle_polls': 1},
+            {'name': 'from-defaults', 'service_settle_polls': 1},
+        ])
+        for role in MODES.values():
+            fleet[role].set_fault('/api/system/health', status=503, retry_after=0, count=1)
+        from_env, from_defaults = fleet['from-env'], fleet['from-defaults']
+        run_env = dict(env, CONNECTWARE_URL=from_env.url, CONNECTWARE_TOKEN=from_env.admin_token,
+                       CONNECTWARE_CA_PATH=fleet.ca_path)
+        defaults = {'url': from_defaults.url, 'token': from_defaults.admin_token, 'ca_path': fleet.ca_path}
+        bad_url = {'bad_url': fleet['never'].url}
+        plays = [
+            scenario_play('diff', main_cases(), hosts='diff', diff=True, ignore_errors=True,
+                          vars=bad_url),
+            scenario_play('check+diff', main_cases(), hosts='check-diff', check=True, diff=True,
+                          ignore_errors=True, vars=bad_url),
+            scenario_play('defaults and environment', five_tasks('env', str(apps / 'env-app.yml')) + [{
+                'name': 'defaults',
+                'module_defaults': {'group/iiot.connectware.connectware': defaults},
+                'block': five_tasks('defaults', str(apps / 'defaults-app.yml')),
+            }], hosts='from-env'),
+        ]
+        run = run_playbook(workdir, scenario_playbook(plays), write_inventory(workdir, fleet), verbosity=3,
+                           env=run_env)
+        assert run.rc == 0, run
+        found[path] = (run, dict((instance.name, Snapshot(instance)) for instance in fleet), apps)
+    return found
 
 
 def normalized(run, volatile_days):
@@ -142,7 +194,7 @@ def normalized(run, volatile_days):
         if volatile_days:
             for value in _mappings(result):
                 value.pop('days_left', None)
-        tasks[(entry['host'], entry['task'])] = (entry['status'], result)
+        tasks[entry['task']] = (entry['status'], result)
     return tasks
 
 
@@ -171,19 +223,15 @@ def _mappings(value):
             yield from _mappings(item)
 
 
-@pytest.mark.parametrize('mode', ['diff', 'check+diff'])
-def test_main_cases_same_on_both_paths(make_fleet, workdir, mode):
+@pytest.mark.parametrize('mode', sorted(MODES))
+def test_main_cases_same_on_both_paths(path_runs, mode):
     runs, logs = {}, {}
-    for path, env in PATHS.items():
-        fleet = main_fleet(make_fleet)
-        runs[path] = run_playbook(workdir, play(main_cases(), ignore_errors=True, vars={'bad_url': fleet['cw-002'].url}),
-                                  write_inventory(workdir, fleet), limit='cw-001', check='check' in mode, diff=True,
-                                  verbosity=3, env=env)
-        logs[path] = requests_of(fleet['cw-001'])
-        assert fleet['cw-002'].request_log() == [], 'bad arguments sent a request (%s)' % path
+    for path, (run, hosts, _apps) in path_runs.items():
+        runs[path] = run.play(mode)
+        logs[path] = requests_of(hosts[MODES[mode]])
+        assert hosts['never'].log == [], 'bad arguments sent a request (%s)' % path
 
     for path, run in runs.items():
-        assert run.rc == 0, run
         # Which path really ran: one line per task, saying where.
         for name, lines in sections(run).items():
             if name in BAD_ARGUMENTS or name.startswith('Gathering'):
@@ -251,24 +299,15 @@ def five_tasks(label, app_dest):
 
 
 @pytest.mark.parametrize('path', sorted(PATHS))
-def test_module_defaults_and_environment_fallbacks(make_fleet, workdir, tmp_path, path):
+def test_module_defaults_and_environment_fallbacks(path_runs, path):
     """The group's module_defaults reach every module, and CONNECTWARE_URL/TOKEN/CA_PATH too, on both paths.
 
     The environment names one host and module_defaults another: each host's request log shows
     which tasks reached it.
     """
-    fleet = make_fleet([{'service_settle_polls': 1}, {'service_settle_polls': 1}])
-    from_env, from_defaults = fleet['cw-001'], fleet['cw-002']
-    env = dict(PATHS[path], CONNECTWARE_URL=from_env.url, CONNECTWARE_TOKEN=from_env.admin_token,
-               CONNECTWARE_CA_PATH=fleet.ca_path)
-    defaults = {'url': from_defaults.url, 'token': from_defaults.admin_token, 'ca_path': fleet.ca_path}
-    tasks = five_tasks('env', str(tmp_path / 'env-app.yml')) + [{
-        'name': 'defaults',
-        'module_defaults': {'group/iiot.connectware.connectware': defaults},
-        'block': five_tasks('defaults', str(tmp_path / 'defaults-app.yml')),
-    }]
-    run = run_playbook(workdir, play(tasks), write_inventory(workdir, fleet), limit='cw-001', verbosity=3, env=env)
-    assert run.rc == 0, run
+    whole_run, hosts, apps = path_runs[path]
+    run = whole_run.play('defaults and environment')
+    from_env, from_defaults = hosts['from-env'], hosts['from-defaults']
     for label, instance in (('env', from_env), ('defaults', from_defaults)):
         assert run.task('%s info' % label)['status'] == 'ok'
         assert run.result('%s info' % label)['info']['license']['file']['id'] == 'lic-%s' % instance.name
@@ -280,10 +319,10 @@ def test_module_defaults_and_environment_fallbacks(make_fleet, workdir, tmp_path
         assert run.task('%s app' % label)['status'] == 'changed'
         assert instance.state['license']['file']['id'] == 'lic-paths-2027'
         assert SID in instance.state['connectware_services']
-        paths = set(entry['path'] for entry in instance.request_log())
+        paths = set(entry['path'] for entry in instance.log)
         assert {'/api/system/info', '/api/system/health', '/api/system/licensefile', '/api/services',
                 '/api/marketplace/apps'} <= paths, (label, paths)
-    assert (tmp_path / 'env-app.yml').read_text() == (tmp_path / 'defaults-app.yml').read_text() != ''
+    assert (apps / 'env-app.yml').read_text() == (apps / 'defaults-app.yml').read_text() != ''
     # The path each task took.
     expected = collections.Counter()
     for module in ('connectware_info', 'connectware_health_check', 'connectware_license', 'connectware_service'):

@@ -7,7 +7,7 @@ They must appear nowhere: not in stdout or stderr, not in returned values or dif
 simulator's access log or request log (query strings included). The suite runs on both execution
 paths: in the controller's worker process (the default for the local connection), where the
 masking is the collection's own, and as a module (CONNECTWARE_EXECUTION=module), where
-AnsibleModule masks.
+AnsibleModule masks. One run per path; in it, one host runs normally and one in check and diff mode.
 """
 
 import json
@@ -16,7 +16,7 @@ import pytest
 
 from connectware_sim import make_license_jwt
 from connectware_sim.state import COMMISSIONING_FILE
-from harness import assert_no_secrets, play, run_playbook, write_inventory
+from harness import assert_no_secrets, run_playbook, scenario_play, scenario_playbook, write_inventory
 
 TOKEN = 'SENTINEL-TOKEN-5b0e6c1f2a9d4e7b8c3f'
 WRONG_TOKEN = 'SENTINEL-WRONG-TOKEN-a1b2c3d4e5f6'
@@ -84,27 +84,53 @@ def tasks_for(label, auth):
     ]
 
 
-@pytest.mark.parametrize('path', sorted(PATHS))
-@pytest.mark.parametrize('check_diff', [False, True], ids=['normal', 'check+diff'])
-def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff, path):
-    fleet = make_fleet([{'preset': 'offline',  # refresh fails: a failure path for state=refreshed
-                         'service_settle_polls': 1,
-                         'tokens': {TOKEN: 'admin'},
-                         'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
-                         'agents_error': True,
-                         'opaque_licenses': {OPAQUE_LICENSE: {'name': 'Opaque', 'file': {
-                             'id': 'lic-opaque', 'associatedAccount': 'acme', 'connectwareLicenseClass': 'Production',
-                             'expiration': '2099-01-01'}}}}])
-    (tmp_path / 'apps').mkdir()
+SCENARIO = {'preset': 'offline',  # refresh fails: a failure path for state=refreshed
+            'service_settle_polls': 1,
+            'tokens': {TOKEN: 'admin'},
+            'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
+            'agents_error': True,
+            'opaque_licenses': {OPAQUE_LICENSE: {'name': 'Opaque', 'file': {
+                'id': 'lic-opaque', 'associatedAccount': 'acme', 'connectwareLicenseClass': 'Production',
+                'expiration': '2099-01-01'}}}}
+MODES = {'normal': False, 'check+diff': True}
+
+
+def host_name(path, mode):
+    return '%s-%s' % (path, 'check-diff' if MODES[mode] else 'normal')
+
+
+@pytest.fixture(scope='module', params=sorted(PATHS))
+def path_run(request, host_pool, tmp_path_factory):
+    """One run per execution path at -vvvv: a host run normally and a host run in check and diff mode.
+
+    Returns (path, fleet, run); the run's plays are named after the modes.
+    """
+    path = request.param
+    workdir = tmp_path_factory.mktemp('run')
+    files = tmp_path_factory.mktemp('files')
+    fleet = host_pool.fleet([dict(SCENARIO, name=host_name(path, mode)) for mode in MODES])
     tasks = tasks_for('token', TOKEN_AUTH) + tasks_for('login', LOGIN_AUTH) + [
         {'name': 'wrong token', 'iiot.connectware.connectware_info': dict(TOKEN_AUTH, token='{{ sentinel_wrong_token }}'),
          'ignore_errors': True}]
-    secrets_file = tmp_path / 'secrets.json'
+    for folder in fleet.instances:
+        (files / folder / 'apps').mkdir(parents=True)
+    secrets_file = files / 'secrets.json'
     secrets_file.write_text(json.dumps(SECRET_VARS))
-    run = run_playbook(workdir, play(tasks, vars={'app_dir': str(tmp_path / 'apps'),
-                                                  'report_dir': str(tmp_path / 'report')}),
-                       write_inventory(workdir, fleet), verbosity=4, check=check_diff, diff=check_diff,
+    plays = [scenario_play(mode, tasks, hosts=host_name(path, mode), check=check, diff=check,
+                           vars={'app_dir': '%s/{{ inventory_hostname }}/apps' % files,
+                                 'report_dir': '%s/{{ inventory_hostname }}/report' % files})
+             for mode, check in MODES.items()]
+    run = run_playbook(workdir, scenario_playbook(plays), write_inventory(workdir, fleet), verbosity=4,
                        extra_args=['-e', '@%s' % secrets_file], env=PATHS[path])
+    return path, fleet, run
+
+
+@pytest.mark.parametrize('mode', sorted(MODES))
+def test_no_secret_anywhere(path_run, mode):
+    path, fleet, whole_run = path_run
+    check_diff = MODES[mode]
+    instance = fleet[host_name(path, mode)]
+    run = whole_run.play(mode)
     # The path the suite is about really ran (-vvv and up say where each task ran).
     in_process = "connectware_info: running in the controller's worker process"
     forced = 'connectware_info: running as a module (forced by CONNECTWARE_EXECUTION)'
@@ -126,12 +152,15 @@ def test_no_secret_anywhere(make_fleet, workdir, tmp_path, check_diff, path):
         assert '"opcuaPassword": "********"' in run.stdout and '"apiToken": "********"' in run.stdout
     else:
         # The secrets did reach Connectware, where they belong.
-        assert fleet['cw-001'].state['connectware_services']['token-service']['parameters']['opcuaPassword'] == \
+        assert instance.state['connectware_services']['token-service']['parameters']['opcuaPassword'] == \
             SERVICE_PASSWORD
     assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout  # -vvvv printed the invocations, masked
-    issued = list(fleet['cw-001'].issued_tokens)
+    issued = list(instance.issued_tokens)
     assert issued, 'the login tasks did not log in'
-    assert_no_secrets(run, [TOKEN, WRONG_TOKEN, PASSWORD, OPAQUE_LICENSE, LICENSE, SHORT_LICENSE,
-                            'SENTINEL-NOT-A-LICENSE-3e4f5a6b', SERVICE_PASSWORD, SERVICE_TOKEN] + issued, fleet)
+    # Nowhere in the whole run (both modes' output, every result) nor in any host's logs.
+    issued_anywhere = [token for other in fleet for token in other.issued_tokens]
+    assert_no_secrets(whole_run, [TOKEN, WRONG_TOKEN, PASSWORD, OPAQUE_LICENSE, LICENSE, SHORT_LICENSE,
+                                  'SENTINEL-NOT-A-LICENSE-3e4f5a6b', SERVICE_PASSWORD, SERVICE_TOKEN] + issued_anywhere,
+                      fleet)
     # Nothing secret reached the server in a query string either: every request authenticated by header.
-    assert set(entry['auth'] for entry in fleet['cw-001'].request_log()) <= {'bearer', 'none'}
+    assert set(entry['auth'] for entry in instance.request_log()) <= {'bearer', 'none'}
