@@ -1,13 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, iiot.connectware contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Bad input across every module and the role: a clear error naming the option, no traceback, no request."""
+"""Bad input across every module and the role: a clear error naming the option, no traceback, no request.
+
+The modules' cases and the role's are two plays, on hosts of their own, of one ansible-playbook run
+(the ``scenarios`` fixture); each test reads its play back.
+"""
 
 import json
 
 import pytest
 
-from harness import connection_vars, play, run_playbook, write_inventory
+from harness import connection_vars, run_playbook, scenario_play, scenario_playbook, write_inventory
 
 INFO = 'iiot.connectware.connectware_info'
 LICENSE = 'iiot.connectware.connectware_license'
@@ -93,17 +97,22 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def bad_files(tmp_path):
-    folder = tmp_path / 'bad'
-    folder.mkdir()
+ROLE_CASES = [
+    ({'deployment_gate_checks': ['health', 'disk']}, 'deployment_gate_checks'),
+    ({'deployment_gate_license_min_days': 'soon'}, 'deployment_gate_license_min_days'),
+    ({'deployment_gate_wait_timeout': 'later'}, 'deployment_gate_wait_timeout'),
+    ({'deployment_gate_preflight_required': ['github']}, 'deployment_gate_preflight_required'),
+    ({'deployment_gate_services': {'broker': 1}}, 'deployment_gate_services'),
+]
+
+
+def write_bad_files(folder):
     (folder / 'empty.lic').write_bytes(b'')
     (folder / 'binary.lic').write_bytes(b'\x00\xff\xfe\x89PNG\r\n')
     return folder
 
 
-def test_bad_input_gives_a_clear_error_and_sends_nothing(make_fleet, workdir, bad_files):
-    fleet = make_fleet([{}])
+def module_tasks():
     tasks = []
     for index, (module, args, _expected) in enumerate(CASES):
         task_args = connection_vars()
@@ -112,8 +121,36 @@ def test_bad_input_gives_a_clear_error_and_sends_nothing(make_fleet, workdir, ba
         if module == HEALTH and args == {'services': 'broker,auth'}:
             task_args['fail_on_unhealthy'] = False
         tasks.append({'name': 'case %d' % index, module: task_args, 'ignore_errors': True})
-    run = run_playbook(workdir, play(tasks, vars={'bad_dir': str(bad_files)}), write_inventory(workdir, fleet),
-                       verbosity=1)
+    return tasks
+
+
+def role_tasks():
+    tasks = []
+    for index, (role_vars, _option) in enumerate(ROLE_CASES):
+        tasks.append({'name': 'role case %d' % index, 'block': [
+            {'name': 'gate %d' % index, 'ansible.builtin.include_role': {'name': 'iiot.connectware.deployment_gate'},
+             'vars': role_vars}],
+            'rescue': [{'name': 'record %d' % index,
+                        'ansible.builtin.set_fact': {'role_error_%d' % index: '{{ ansible_failed_result.msg }}'}}]})
+    return tasks
+
+
+@pytest.fixture(scope='module')
+def scenarios(host_pool, module_workdir, tmp_path_factory):
+    """Both scenarios of this module in one run: (fleet, run)."""
+    fleet = host_pool.fleet([{'name': 'modules'}, {'name': 'role'}])
+    plays = [
+        scenario_play('modules', module_tasks(), vars={'bad_dir': str(write_bad_files(tmp_path_factory.mktemp('bad')))}),
+        scenario_play('role', role_tasks(), module_defaults={'group/iiot.connectware.connectware': connection_vars()}),
+    ]
+    # -v, as the modules' cases always ran; the role's play shows a little more output for it.
+    return fleet, run_playbook(module_workdir, scenario_playbook(plays), write_inventory(module_workdir, fleet),
+                               verbosity=1)
+
+
+def test_bad_input_gives_a_clear_error_and_sends_nothing(scenarios):
+    fleet, whole_run = scenarios
+    run = whole_run.play('modules')
     for index, (module, args, expected) in enumerate(CASES):
         entry = run.task('case %d' % index)
         if expected is None:
@@ -125,36 +162,19 @@ def test_bad_input_gives_a_clear_error_and_sends_nothing(make_fleet, workdir, ba
         assert 'Traceback (most recent call last)' not in json.dumps(entry['result']), (module, args)
         assert 'module_stderr' not in entry['result'], (module, args)
         assert 'SECRETPW' not in json.dumps(entry['result']), (module, args)
-    assert 'Traceback' not in run.output
-    assert 'SECRETPW' not in run.output
+    assert 'Traceback' not in whole_run.output
+    assert 'SECRETPW' not in whole_run.output
     # Only the valid case (services as a comma string) talked to Connectware.
-    assert sorted(set(entry['path'] for entry in fleet['cw-001'].request_log())) == [
+    assert sorted(set(entry['path'] for entry in fleet['modules'].request_log())) == [
         '/api/system/health', '/api/system/info', '/api/system/vrpcHealth']
 
 
-ROLE_CASES = [
-    ({'deployment_gate_checks': ['health', 'disk']}, 'deployment_gate_checks'),
-    ({'deployment_gate_license_min_days': 'soon'}, 'deployment_gate_license_min_days'),
-    ({'deployment_gate_wait_timeout': 'later'}, 'deployment_gate_wait_timeout'),
-    ({'deployment_gate_preflight_required': ['github']}, 'deployment_gate_preflight_required'),
-    ({'deployment_gate_services': {'broker': 1}}, 'deployment_gate_services'),
-]
-
-
-def test_role_bad_variables_fail_before_any_request(make_fleet, workdir):
-    fleet = make_fleet([{}])
-    tasks = []
-    for index, (role_vars, _option) in enumerate(ROLE_CASES):
-        tasks.append({'name': 'role case %d' % index, 'block': [
-            {'name': 'gate %d' % index, 'ansible.builtin.include_role': {'name': 'iiot.connectware.deployment_gate'},
-             'vars': role_vars}],
-            'rescue': [{'name': 'record %d' % index,
-                        'ansible.builtin.set_fact': {'role_error_%d' % index: '{{ ansible_failed_result.msg }}'}}]})
-    run = run_playbook(workdir, play(tasks, module_defaults={'group/iiot.connectware.connectware': connection_vars()}),
-                       write_inventory(workdir, fleet))
-    assert run.rc == 0, run
+def test_role_bad_variables_fail_before_any_request(scenarios):
+    fleet, whole_run = scenarios
+    assert whole_run.rc == 0, whole_run
+    run = whole_run.play('role')
     for index, (_role_vars, option) in enumerate(ROLE_CASES):
         message = run.result('record %d' % index)['ansible_facts']['role_error_%d' % index]
         assert option in message, message
-    assert fleet['cw-001'].request_log() == []
-    assert 'Traceback' not in run.output
+    assert fleet['role'].request_log() == []
+    assert 'Traceback' not in whole_run.output
