@@ -6,11 +6,13 @@ read, each shown as one line: its cause); the report costs one request per host 
 traffic; the page and the JSON carry the timeline, the sparklines, `expiry` and `traffic`."""
 
 import json
+import os
 import re
 import socket
 import ssl
 
 import pytest
+import yaml
 
 from connectware_sim import DEMO_MIX
 from connectware_sim.tls import TLSMaterial
@@ -25,12 +27,40 @@ def closed_port():
         return sock.getsockname()[1]
 
 
-def gate_play():
+# Neither the report nor the gate asks for it: one request for it in each host's log marks where the report's
+# requests end and the gate's begin.
+MARKER = '/api/system/agents'
+
+
+def gate_play(report_dir):
     return [{'name': 'Gate', 'hosts': 'connectware', 'gather_facts': False,
+             'vars': {'deployment_gate_report_dir': report_dir},
              'module_defaults': {'group/iiot.connectware.connectware': {
                  'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}',
                  'ca_path': '{{ connectware_ca_path | default(omit) }}'}},
              'tasks': [{'name': 'Gate', 'ansible.builtin.import_role': {'name': 'iiot.connectware.deployment_gate'}}]}]
+
+
+def marker_play():
+    """One request for MARKER to every host, from the controller in one task (a host that cannot be read: no request)."""
+    return [{'name': 'Mark the end of the report', 'hosts': 'connectware', 'gather_facts': False, 'tasks': [{
+        'name': 'Mark', 'iiot.connectware.connectware_info': {
+            'url': '{{ hostvars[item].connectware_url }}', 'token': '{{ hostvars[item].connectware_token }}',
+            'ca_path': '{{ hostvars[item].connectware_ca_path }}', 'gather_subset': ['agents'], 'retries': 0},
+        'loop': '{{ ansible_play_hosts_all }}', 'delegate_to': 'localhost', 'run_once': True, 'ignore_errors': True}]}]
+
+
+def write_plays(folder, name, plays):
+    path = os.path.join(str(folder), name)
+    with open(path, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump(plays, handle, sort_keys=False)
+    return path
+
+
+def before_marker(log):
+    """The requests of a host's log before the marker (all of them when the marker never reached the host)."""
+    paths = [entry['path'] for entry in log]
+    return log[:paths.index(MARKER)] if MARKER in paths else log
 
 
 def test_fleet_report_and_gate_agree_host_by_host(make_fleet, workdir, tmp_path):
@@ -43,17 +73,27 @@ def test_fleet_report_and_gate_agree_host_by_host(make_fleet, workdir, tmp_path)
                  untrusted: {'connectware_ca_path': other_ca.ca_path}}
     inventory = write_inventory(workdir, fleet, host_vars)
 
+    # One run of three playbooks: the fleet report as an operator runs it, a marker in every host's request
+    # log, the gate. ansible-playbook starts a playbook only when the one before ended with no failed host.
     report_dir = tmp_path / 'report'
-    report = run_playbook(workdir, 'iiot.connectware.fleet_report', inventory,
-                          extra_vars={'fleet_report_dir': str(report_dir)}, forks=10)
-    assert report.rc == 0, report
-    requests = dict((instance.name, sorted(entry['path'] for entry in instance.request_log())) for instance in fleet)
-    for instance in fleet:
-        instance.clear_requests()
+    run = run_playbook(workdir, 'iiot.connectware.fleet_report', inventory, extra_args=[
+        write_plays(workdir, 'marker.yml', marker_play()),
+        write_plays(workdir, 'gate.yml', gate_play(str(tmp_path / 'gate'))),
+        '-e', json.dumps({'fleet_report_dir': str(report_dir)}), '--forks', '10'])
+    # The report ended clean (rc 0 of a run of its own): no failed task, and the run went on to the next playbook.
+    for play in ("Check the fleet report's variables", 'Fleet report of Connectware hosts'):
+        report = run.play(play)
+        failed = [entry for entry in report.results if entry['status'] in ('failed', 'unreachable')]
+        assert report.results and not failed, report
+    marked = run.play('Mark the end of the report')
+    run.play('Gate')
+    assert run.rc == 2, run  # the gate's run: closed gates
+    for name in names:
+        if name not in (refused, untrusted):
+            assert MARKER in [entry['path'] for entry in fleet[name].request_log()], (name, marked)
+    requests = dict((instance.name, sorted(entry['path'] for entry in before_marker(instance.request_log())))
+                    for instance in fleet)
 
-    gate = run_playbook(workdir, gate_play(), inventory,
-                        extra_vars={'deployment_gate_report_dir': str(tmp_path / 'gate')}, forks=10)
-    assert gate.rc == 2, gate
     verdicts = {}
     for name in names:
         with open(tmp_path / 'gate' / ('%s.json' % name), encoding='utf-8') as handle:
@@ -104,6 +144,7 @@ def test_fleet_report_and_gate_agree_host_by_host(make_fleet, workdir, tmp_path)
         assert requests[name] == sorted(CHECK_PATHS + ['/api/system/metrics']), requests[name]
     assert requests[wrong_token] == sorted(CHECK_PATHS)
     assert requests[untrusted] == []  # the TLS handshake failed before any request
+    assert fleet[untrusted].request_log() == []  # nor any later one: no marker, and the whole log is the report's
     for name in names:
         assert (report_dir / 'hosts' / ('%s.json' % name)).exists()
     assert fleet[wrong_token].admin_token not in html

@@ -1,14 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, iiot.connectware contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""playbooks/gated_deploy.yml: a relative gated_deploy_tasks is found next to the inventory (then in the
-current folder), never in the collection, and a missing one stops everything, saying where it looked."""
+"""playbooks/gated_deploy.yml with your own deploy tasks (gated_deploy_tasks): a relative task file is found next
+to the inventory (then in the current folder), never in the collection; a missing one stops everything, saying
+where it looked; your tasks replace the service module.
+
+Each scenario is a run of the playbook as an operator runs it, and has one of its own:
+gated_deploy_tasks is one extra variable for the whole run (relative, missing, absolute), and the missing
+file stops the run. The helpers here serve test_gated_deploy_service.py too.
+"""
 
 import os
+
+import pytest
 
 from harness import REPO, run_playbook, write_inventory
 
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'gated_deploy.yml')
+OWN_TASKS = '- name: Own deployment\n  ansible.builtin.debug:\n    msg: "deploy {{ gated_deploy_app.dest }}"\n'
 
 
 def extra_vars(apps, **more):
@@ -18,25 +27,56 @@ def extra_vars(apps, **more):
     return values
 
 
-def test_a_relative_task_file_is_found_next_to_the_inventory(make_fleet, workdir, tmp_path):
-    fleet = make_fleet([{}])
-    inventory = write_inventory(workdir, fleet)
+def services(instance):
+    return instance.state.get('connectware_services', {})
+
+
+def service_entries(run, host):
+    return [entry for entry in run.results if entry['host'] == host
+            and entry['action'] == 'iiot.connectware.connectware_service']
+
+
+def inventory_of(folder, fleet):
+    """``fleet``'s inventory, alone in ``folder`` (a run's hosts are the inventory's connectware group)."""
+    folder = str(folder)
+    os.makedirs(folder, exist_ok=True)
+    return write_inventory(folder, fleet)
+
+
+@pytest.fixture(scope='module')
+def relative_run(host_pool, module_workdir, tmp_path_factory):
+    """deploy/own.yml as gated_deploy_tasks: only the inventory's folder has it (the run's folder is the repository's)."""
+    fleet = host_pool.fleet([{'name': 'relative'}])
+    inventory = inventory_of(os.path.join(str(module_workdir), 'relative'), fleet)
     folder = os.path.join(os.path.dirname(inventory), 'deploy')
     os.makedirs(folder)
     with open(os.path.join(folder, 'own.yml'), 'w', encoding='utf-8') as handle:
-        handle.write('- name: Own deployment\n  ansible.builtin.debug:\n    msg: "deploy {{ gated_deploy_app.dest }}"\n')
-    # ansible-playbook runs in the repository's folder: only the inventory's folder has deploy/own.yml.
-    more = extra_vars(tmp_path / 'apps', gated_deploy_tasks='deploy/own.yml')
-    run = run_playbook(workdir, PLAYBOOK, inventory, extra_vars=more)
+        handle.write(OWN_TASKS)
+    more = extra_vars(tmp_path_factory.mktemp('apps'), gated_deploy_tasks='deploy/own.yml')
+    return fleet, run_playbook(module_workdir, PLAYBOOK, inventory, extra_vars=more)
+
+
+def test_a_relative_task_file_is_found_next_to_the_inventory(relative_run):
+    _fleet, run = relative_run
     assert run.rc == 0, run
-    assert run.task('Own deployment', 'cw-001')['result']['msg'].endswith('opcua-to-mqtt.yml')
+    assert run.task('Own deployment', 'relative')['result']['msg'].endswith('opcua-to-mqtt.yml')
 
 
-def test_a_missing_task_file_stops_before_any_gate_and_says_where_it_looked(make_fleet, workdir, tmp_path):
-    fleet = make_fleet([{}])
-    inventory = write_inventory(workdir, fleet)
-    apps = tmp_path / 'apps'
-    run = run_playbook(workdir, PLAYBOOK, inventory, extra_vars=extra_vars(apps, gated_deploy_tasks='deploy/missing.yml'))
+def test_own_deploy_tasks_replace_the_service_module(relative_run):
+    fleet, run = relative_run
+    assert run.rc == 0, run
+    assert run.task('Own deployment', 'relative')['result']['msg'].endswith('opcua-to-mqtt.yml')
+    assert [entry['status'] for entry in service_entries(run, 'relative')] == ['skipped']
+    assert services(fleet['relative']) == {}
+
+
+def test_a_missing_task_file_stops_before_any_gate_and_says_where_it_looked(host_pool, module_workdir,
+                                                                            tmp_path_factory):
+    fleet = host_pool.fleet([{'name': 'missing'}])
+    inventory = inventory_of(os.path.join(str(module_workdir), 'missing'), fleet)
+    apps = tmp_path_factory.mktemp('apps') / 'missing'
+    run = run_playbook(module_workdir, PLAYBOOK, inventory,
+                       extra_vars=extra_vars(apps, gated_deploy_tasks='deploy/missing.yml'))
     assert run.rc != 0, run
     message = run.task('Stop unless the deploy task file is there')['result']['msg']
     searched = [os.path.normpath(os.path.join(os.path.dirname(inventory), 'deploy', 'missing.yml')),
@@ -45,16 +85,17 @@ def test_a_missing_task_file_stops_before_any_gate_and_says_where_it_looked(make
                        '(searched %s). A relative path is looked up in the folder of the inventory file, then in the '
                        'current folder.' % ', '.join(searched))
     # Nothing happened: no request to the host, no folder on the controller.
-    assert fleet['cw-001'].request_log() == []
+    assert fleet['missing'].request_log() == []
     assert not apps.exists()
     assert [entry for entry in run.results if entry['action'] == 'iiot.connectware.connectware_health_check'] == []
 
 
-def test_an_absolute_task_file_is_used_as_it_is(make_fleet, workdir, tmp_path):
-    fleet = make_fleet([{}])
-    tasks = tmp_path / 'deploy.yml'
+def test_an_absolute_task_file_is_used_as_it_is(host_pool, module_workdir, tmp_path_factory):
+    fleet = host_pool.fleet([{'name': 'absolute'}])
+    folder = tmp_path_factory.mktemp('absolute')
+    tasks = folder / 'deploy.yml'
     tasks.write_text('- name: Own deployment\n  ansible.builtin.debug:\n    msg: "deployed"\n')
-    run = run_playbook(workdir, PLAYBOOK, write_inventory(workdir, fleet),
-                       extra_vars=extra_vars(tmp_path / 'apps', gated_deploy_tasks=str(tasks)))
+    run = run_playbook(module_workdir, PLAYBOOK, inventory_of(folder / 'inventory', fleet),
+                       extra_vars=extra_vars(folder / 'apps', gated_deploy_tasks=str(tasks)))
     assert run.rc == 0, run
-    assert run.task('Own deployment', 'cw-001')['result']['msg'] == 'deployed'
+    assert run.task('Own deployment', 'absolute')['result']['msg'] == 'deployed'
