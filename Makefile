@@ -92,17 +92,17 @@ sanity-oldest-full: venv $(OLDEST_VENV)/.installed
 	$(call run_sanity,$(OLDEST_BIN),$(TMP)/staged-oldest)
 
 unit-oldest: collection $(OLDEST_VENV)/.installed
-	$(OLDEST_BIN)/pytest tests/unit -q -p no:cacheprovider
+	$(OLDEST_BIN)/pytest tests/unit -q -p no:cacheprovider --basetemp=$(TMP)/pytest-unit-oldest
 
 # A representative part of the playbook-level tests on the oldest ansible-core too (every module's
 # main path, the role, the playbooks and templates: tests/integration/conftest.py, OLDEST_SUBSET):
 # 2.16 renders templates to strings where 2.19 keeps types, which unit tests cannot see.
 integration-oldest: collection $(OLDEST_VENV)/.installed
-	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile -m oldest
+	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile -m oldest --basetemp=$(TMP)/pytest-integration-oldest
 
 # Every integration test on the oldest ansible-core as well (make test-full).
 integration-oldest-full: collection $(OLDEST_VENV)/.installed
-	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
+	$(OLDEST_BIN)/pytest tests/integration -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --basetemp=$(TMP)/pytest-integration-oldest
 
 lint: collection
 	$(BIN)/ansible-lint --offline --profile production --nocolor
@@ -115,7 +115,7 @@ integration: collection
 
 # Unit and integration tests in one pytest run, last, so `make test` ends with pytest's summary line.
 pytest: collection
-	$(BIN)/pytest tests/unit tests/integration -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest tests/unit tests/integration -n $(PYTEST_WORKERS) --dist loadfile --basetemp=$(TMP)/pytest
 
 # Docs lint, changelog, Galaxy build and import, execution environment build context.
 ecosystem: collection
@@ -140,13 +140,15 @@ ecosystem: collection
 docs: collection
 	$(BIN)/python tests/utils/build_docs.py $(TMP)/docs
 
-# Stages of `make test`; a+b runs a and b side by side. The time of each is printed at the end,
+# Stages of `make test`: a queue, two at a time (every stage is CPU-bound and this is made for two
+# cores), the longest first; the next starts when one ends. The time of each is printed at the end,
 # then pytest's summary line.
-TEST_STAGES ?= sanity+sanity-oldest unit-oldest+lint integration-oldest ecosystem+docs pytest
+TEST_STAGES ?= pytest sanity sanity-oldest integration-oldest ecosystem unit-oldest lint docs
+TEST_SLOTS ?= 2
 FULL_STAGES ?= sanity sanity-oldest-full unit-oldest integration-oldest-full lint ecosystem docs pytest
 
 test: venv $(OLDEST_VENV)/.installed
-	@$(BIN)/python tests/utils/run_stages.py $(TEST_STAGES)
+	@$(BIN)/python tests/utils/run_stages.py --slots $(TEST_SLOTS) $(TEST_STAGES)
 
 # Everything, with the whole integration suite on the oldest ansible-core too.
 test-full: venv $(OLDEST_VENV)/.installed

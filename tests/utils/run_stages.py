@@ -3,9 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run `make` stages for `make test`, then print how long each took.
 
-Usage: run_stages.py STAGE [STAGE ...] where a STAGE may be ``a+b`` to run make targets a and b
-side by side (each into its own log, printed when it ends). Stops at the first failing stage.
-The last line printed is the summary line of the last pytest run, so CI reads the test counts.
+Usage: run_stages.py [--slots N] STAGE [STAGE ...]
+
+Without --slots, stages run one after another, and a STAGE may be ``a+b`` to run make targets
+a and b side by side. With --slots N, the stages form a queue: up to N run at a time, the next
+starting as soon as one ends, so no core idles while one stage of a pair finishes (every
+stage is CPU-bound; put the longest first). A stage run beside others writes into its own
+log, printed when it ends; a stage run alone streams to the terminal. After a failure no
+further stage starts; those running finish. The last line printed is the summary line of the
+stage named pytest (else of the last pytest run to end), so CI reads the test counts.
 """
 
 import os
@@ -18,61 +24,103 @@ SUMMARY = re.compile(r'^=+ .*\b(passed|failed|error|errors|no tests ran)\b.* in 
 LOGS = os.path.join('.tmp', 'stages')
 
 
-def run_group(targets):
-    """Run make targets side by side; return {target: (rc, seconds, output)}."""
-    os.makedirs(LOGS, exist_ok=True)
-    started = time.monotonic()
-    running = {}
-    for target in targets:
-        log = open(os.path.join(LOGS, target + '.log'), 'w+', encoding='utf-8')  # pylint: disable=consider-using-with
+class Stage(object):
+    def __init__(self, target, stream):
+        self.target = target
+        self.started = time.monotonic()
+        self.log = open(os.path.join(LOGS, target + '.log'), 'w+', encoding='utf-8')  # pylint: disable=consider-using-with
         command = ['make', '--no-print-directory', target]
-        if len(targets) == 1:
-            # Alone: stream to the terminal as it comes, and keep a copy for the summary line.
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for line in process.stdout:
+        self.stream = stream
+        if stream:
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        else:
+            self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)
+        self.rc = None
+        self.seconds = None
+        self.output = ''
+
+    def finish(self):
+        """Wait for the stage (streaming its output when it runs alone) and keep its output."""
+        if self.stream:
+            for line in self.process.stdout:
                 sys.stdout.write(line)
                 sys.stdout.flush()
-                log.write(line)
-        else:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
-        running[target] = (process, log)
-    results = {}
-    for target, (process, log) in running.items():
-        rc = process.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
-        if len(targets) > 1:
-            sys.stdout.write('---- make %s ----\n%s' % (target, output))
+                self.log.write(line)
+        self.rc = self.process.wait()
+        self.seconds = time.monotonic() - self.started
+        self.log.seek(0)
+        self.output = self.log.read()
+        self.log.close()
+        if not self.stream:
+            sys.stdout.write('---- make %s (%.0f s) ----\n%s' % (self.target, self.seconds, self.output))
             sys.stdout.flush()
-        results[target] = (rc, time.monotonic() - started, output)
-    return results
+        return self
 
 
-def main(stages):
-    times = []
-    summary = None
-    failed = None
-    for stage in stages:
-        targets = stage.split('+')
-        print('==== %s ====' % ' + '.join(targets), flush=True)
-        for target, (rc, seconds, output) in run_group(targets).items():
-            times.append((target, seconds, rc))
-            lines = [line for line in output.splitlines() if SUMMARY.match(line.strip())]
-            if lines:
-                summary = lines[-1].strip()
-            if rc != 0 and failed is None:
-                failed = target
-        if failed:
+def run_group(targets):
+    """Run make targets side by side; return their finished Stages."""
+    stages = [Stage(target, stream=len(targets) == 1) for target in targets]
+    return [stage.finish() for stage in stages]
+
+
+def run_pool(targets, slots):
+    """Run make targets from a queue, up to ``slots`` at a time; return the finished Stages in the order they ended."""
+    queue = list(targets)
+    running, done = [], []
+    while queue or running:
+        while queue and len(running) < slots and not any(stage.rc for stage in done):
+            target = queue.pop(0)
+            print('==== %s (started, %d running) ====' % (target, len(running) + 1), flush=True)
+            running.append(Stage(target, stream=False))
+        if not running:
             break
-    print('\nStage times (side-by-side stages overlap):')
-    for target, seconds, rc in times:
-        print('  %-20s %6.1f s%s' % (target, seconds, '' if rc == 0 else '  FAILED (rc %d)' % rc))
+        while True:
+            ended = [stage for stage in running if stage.process.poll() is not None]
+            if ended:
+                break
+            time.sleep(0.5)
+        for stage in ended:
+            running.remove(stage)
+            done.append(stage.finish())
+    return done, queue
+
+
+def summary_of(stage):
+    lines = [line for line in stage.output.splitlines() if SUMMARY.match(line.strip())]
+    return lines[-1].strip() if lines else None
+
+
+def report(stages, not_started):
+    summary = None
+    failed = [stage.target for stage in stages if stage.rc != 0]
+    print('\nStage times (stages that ran side by side overlap):')
+    for stage in stages:
+        print('  %-20s %6.1f s%s' % (stage.target, stage.seconds, '' if stage.rc == 0 else '  FAILED (rc %d)' % stage.rc))
+    # The main pytest stage's summary if it ran, else the last one printed.
+    for stage in sorted(stages, key=lambda stage: stage.target == 'pytest'):
+        summary = summary_of(stage) or summary
+    if not_started:
+        print('not started after the failure: %s' % ' '.join(not_started))
     if failed:
-        print('make test failed in stage %s' % failed)
+        print('make test failed in stage %s' % ', '.join(failed))
     if summary:
         print(summary)
     return 1 if failed else 0
+
+
+def main(argv):
+    os.makedirs(LOGS, exist_ok=True)
+    if argv[:1] == ['--slots']:
+        stages, not_started = run_pool(argv[2:], int(argv[1]))
+        return report(stages, not_started)
+    stages = []
+    for index, group in enumerate(argv):
+        targets = group.split('+')
+        print('==== %s ====' % ' + '.join(targets), flush=True)
+        stages += run_group(targets)
+        if any(stage.rc != 0 for stage in stages):
+            return report(stages, argv[index + 1:])
+    return report(stages, [])
 
 
 if __name__ == '__main__':
