@@ -41,8 +41,7 @@ OLDEST_SUBSET = {
                                 'test_serial_rollout_stops_when_part_of_a_batch_fails',
                                 'test_fleet_report_one_row_per_host_worst_first'),
     'test_examples.py': ('test_examples_run',),
-    'test_reliability_secrets.py': ('test_no_secret_anywhere[in-process-check+diff]',
-                                    'test_no_secret_anywhere[in-process-normal]'),
+    'test_reliability_secrets.py': ('test_no_secret_anywhere[in-process-check+diff]',),
 }
 
 
