@@ -42,6 +42,10 @@ HOSTILE_CASES = [
 ]
 
 
+PROXY_TASKS = [{'name': 'direct', INFO: dict(connection_vars(), use_proxy=False)},
+               {'name': 'through the proxy', INFO: dict(connection_vars(), retries=0), 'ignore_errors': True}]
+
+
 def no_proxy_env(**extra):
     env = dict((name, '') for name in PROXY_VARIABLES)
     env.update(extra)
@@ -120,10 +124,7 @@ def scenarios(host_pool, module_workdir, tmp_path_factory):
     ] + [
         scenario_play('netrc', [{'name': 'with token', INFO: connection_vars()},
                                 {'name': 'with login', INFO: login}]),
-        scenario_play('proxy', [{'name': 'direct', INFO: dict(connection_vars(), use_proxy=False)},
-                                {'name': 'through the proxy', INFO: dict(connection_vars(), retries=0),
-                                 'ignore_errors': True}],
-                      environment={'HTTPS_PROXY': dead_proxy, 'https_proxy': dead_proxy, 'HTTP_PROXY': dead_proxy,
+        scenario_play('proxy', PROXY_TASKS, environment={'HTTPS_PROXY': dead_proxy, 'https_proxy': dead_proxy, 'HTTP_PROXY': dead_proxy,
                                    'http_proxy': dead_proxy}),
         scenario_play('expiring-login', [{'name': 'info', INFO: login}]),
         scenario_play('fixed-token', [{'name': 'info', INFO: dict(connection_vars(), token='not-a-valid-token'),
@@ -178,11 +179,33 @@ def test_a_netrc_never_replaces_the_token_or_joins_the_login(scenarios):
     assert 'netrc-password' not in run.output and 'any-password' not in run.output
 
 
-def test_use_proxy_false_ignores_the_environment_proxy_which_is_otherwise_named(scenarios):
-    _fleet, whole_run, _folders, _requests_sent = scenarios
-    run = whole_run.play('proxy')
+@pytest.fixture(scope='module')
+def proxy_env_run(host_pool, tmp_path_factory):
+    """The proxy in the environment of ansible-playbook itself, as users set it: the tasks run in-process.
+
+    (The shared run's proxy play sets it with the environment keyword, which sends its tasks to the
+    module path; a proxy for the whole shared run would catch every other scenario.)
+    """
+    workdir = tmp_path_factory.mktemp('proxy-run')
+    fleet = host_pool.fleet([{'name': 'proxy-env'}])
+    dead_proxy = 'http://proxy-user:proxy-secret@127.0.0.1:%d' % free_port()
+    env = no_proxy_env(HTTPS_PROXY=dead_proxy, https_proxy=dead_proxy, HTTP_PROXY=dead_proxy, http_proxy=dead_proxy)
+    return run_playbook(workdir, scenario_playbook([scenario_play('proxy-env', PROXY_TASKS)]),
+                        write_inventory(workdir, fleet, {}), env=env, verbosity=3)
+
+
+@pytest.mark.parametrize('path', ['in-process', 'module'])
+def test_use_proxy_false_ignores_the_environment_proxy_which_is_otherwise_named(scenarios, proxy_env_run, path):
+    if path == 'in-process':
+        whole_run = proxy_env_run
+        run = whole_run.play('proxy-env')
+        assert run.stdout.count("connectware_info: running in the controller's worker process") == 2, run
+    else:
+        whole_run = scenarios[1]
+        run = whole_run.play('proxy')
     assert run.task('direct')['status'] == 'ok', run
     failed = run.result('through the proxy')
+    assert run.task('through the proxy')['status'] == 'ignored'
     assert 'through the proxy http://********@127.0.0.1:' in failed['msg']
     assert 'use_proxy: false' in failed['msg']
     assert 'proxy-secret' not in whole_run.output and 'proxy-secret' not in json.dumps(whole_run.results)
