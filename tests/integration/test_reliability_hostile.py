@@ -124,8 +124,8 @@ def scenarios(host_pool, module_workdir, tmp_path_factory):
     ] + [
         scenario_play('netrc', [{'name': 'with token', INFO: connection_vars()},
                                 {'name': 'with login', INFO: login}]),
-        scenario_play('proxy', PROXY_TASKS, environment={'HTTPS_PROXY': dead_proxy, 'https_proxy': dead_proxy, 'HTTP_PROXY': dead_proxy,
-                                   'http_proxy': dead_proxy}),
+        scenario_play('proxy', PROXY_TASKS, environment={'HTTPS_PROXY': dead_proxy, 'https_proxy': dead_proxy,
+                                                         'HTTP_PROXY': dead_proxy, 'http_proxy': dead_proxy}),
         scenario_play('expiring-login', [{'name': 'info', INFO: login}]),
         scenario_play('fixed-token', [{'name': 'info', INFO: dict(connection_vars(), token='not-a-valid-token'),
                                        'ignore_errors': True}]),
