@@ -108,15 +108,20 @@ def write_inventory(tmp_path, fleet, host_vars=None):
     return path
 
 
+def write_plays(folder, name, plays):
+    """Write ``plays`` as the playbook ``folder/name``; return its path (for runs of several playbooks)."""
+    path = os.path.join(str(folder), name)
+    with open(path, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump(plays, handle, sort_keys=False)
+    return path
+
+
 def run_playbook(tmp_path, playbook, inventory, extra_vars=None, check=False, diff=False, verbosity=0,
                  env=None, limit=None, forks=None, timeout=600, extra_args=()):
     """Run ``playbook`` (a path, or a list of plays to write out) and return a PlaybookRun."""
     tmp_path = str(tmp_path)
     if not isinstance(playbook, str):
-        path = os.path.join(tmp_path, 'playbook-%d.yml' % len(os.listdir(tmp_path)))
-        with open(path, 'w', encoding='utf-8') as handle:
-            yaml.safe_dump(playbook, handle, sort_keys=False)
-        playbook = path
+        playbook = write_plays(tmp_path, 'playbook-%d.yml' % len(os.listdir(tmp_path)), playbook)
     results_path = os.path.join(tmp_path, 'results-%d.jsonl' % len(os.listdir(tmp_path)))
     command = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook]
     if extra_vars:
@@ -208,6 +213,11 @@ def scenario_play(name, tasks, hosts=None, check=False, diff=False, **extra):
         entry['diff'] = True
     entry.update(extra)
     return entry
+
+
+def failing(task):
+    """A task that is meant to fail: the shared run goes on (its status is then 'ignored')."""
+    return dict(task, ignore_errors=True)
 
 
 def scenario_playbook(plays):

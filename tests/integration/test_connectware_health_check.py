@@ -12,7 +12,8 @@ of requests, and the module's wait_interval is short.
 
 import pytest
 
-from harness import connection_vars, expected_days_left, run_playbook, scenario_play, scenario_playbook, write_inventory
+from harness import (connection_vars, expected_days_left, failing, run_playbook, scenario_play, scenario_playbook,
+                     write_inventory)
 
 HEALTH_PATHS = {'/api/system/health', '/api/system/vrpcHealth', '/api/system/info'}
 ALL_CHECKS = ['health', 'vrpc', 'license', 'preflight']
@@ -41,11 +42,6 @@ def check_task(name='check', **args):
     task_args = connection_vars()
     task_args.update(args)
     return {'name': name, 'iiot.connectware.connectware_health_check': task_args, 'register': 'verdict'}
-
-
-def failing(task):
-    """A task that is meant to fail: the run goes on (its status is then 'ignored')."""
-    return dict(task, ignore_errors=True)
 
 
 def unhealthy_health_answer(instance):

@@ -20,7 +20,7 @@ import pytest
 
 from connectware_sim.services import installed_service
 from connectware_sim.state import COMMISSIONING_FILE
-from harness import (BIN, assert_no_secrets, connection_vars, run_playbook, scenario_play, scenario_playbook,
+from harness import (BIN, assert_no_secrets, connection_vars, failing, run_playbook, scenario_play, scenario_playbook,
                      write_inventory)
 
 SID = 'opcua-to-mqtt'
@@ -52,11 +52,6 @@ def service_task(name='service', register=None, **args):
     if register:
         task['register'] = register
     return task
-
-
-def failing(task):
-    """A task that is meant to fail: the run goes on (its status is then 'ignored')."""
-    return dict(task, ignore_errors=True)
 
 
 def requests_of(instance):

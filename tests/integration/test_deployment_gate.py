@@ -23,10 +23,9 @@ import os
 import re
 
 import pytest
-import yaml
 
 from connectware_sim import make_license_jwt
-from harness import REPO, connection_vars, run_playbook, write_inventory
+from harness import REPO, connection_vars, run_playbook, scenario_playbook, write_inventory, write_plays
 
 PLAYBOOKS = os.path.join(REPO, 'playbooks')
 ROLE = 'iiot.connectware.deployment_gate'
@@ -59,15 +58,6 @@ def gate_play(name, hosts=None, role_vars=None, module_defaults=True, role_keywo
         play['module_defaults'] = module_defaults
     play.update(keywords)
     return play
-
-
-def write_plays(folder, name, plays):
-    names = [entry['name'] for entry in plays]
-    assert len(names) == len(set(names)), names
-    path = os.path.join(str(folder), name)
-    with open(path, 'w', encoding='utf-8') as handle:
-        yaml.safe_dump(plays, handle, sort_keys=False)
-    return path
 
 
 def run_playbooks(workdir, playbooks, inventory, extra_vars, forks=5):
@@ -157,7 +147,7 @@ def shared(fleet_and_inventory, module_workdir, tmp_path_factory):
                   serial=2, max_fail_percentage=0),
     ]
     playbooks = ['iiot.connectware.fleet_report', os.path.join(PLAYBOOKS, 'license_rollout.yml'),
-                 write_plays(module_workdir, 'gate_plays.yml', plays)]
+                 write_plays(module_workdir, 'gate_plays.yml', scenario_playbook(plays))]
     run = run_playbooks(module_workdir, playbooks, inventory, {
         'fleet_report_dir': str(dirs['fleet']), 'fleet_report_hosts': 'report-*',
         'license_rollout_batch_size': 2, 'license_rollout_report_dir': str(dirs['rollout']),
@@ -178,7 +168,7 @@ def rerun(shared, fleet_and_inventory, module_workdir):
     _fleet, inventory = fleet_and_inventory
     plays = [gate_play('serial-1-stop', SERIAL1_HOSTS, serial=1, max_fail_percentage=0)]
     return run_playbooks(module_workdir, ['iiot.connectware.license_rollout',
-                                          write_plays(module_workdir, 'serial_1_stop.yml', plays)],
+                                          write_plays(module_workdir, 'serial_1_stop.yml', scenario_playbook(plays))],
                          inventory, {'license_rollout_batch_size': 2, 'license_rollout_report_dir': str(dirs['rollout']),
                                      'license_rollout_hosts': 'rollout-*'})
 

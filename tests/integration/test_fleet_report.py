@@ -6,17 +6,15 @@ read, each shown as one line: its cause); the report costs one request per host 
 traffic; the page and the JSON carry the timeline, the sparklines, `expiry` and `traffic`."""
 
 import json
-import os
 import re
 import socket
 import ssl
 
 import pytest
-import yaml
 
 from connectware_sim import DEMO_MIX
 from connectware_sim.tls import TLSMaterial
-from harness import run_playbook, write_inventory
+from harness import run_playbook, write_inventory, write_plays
 
 CHECK_PATHS = ['/api/system/health', '/api/system/info', '/api/system/preflight', '/api/system/vrpcHealth']
 
@@ -48,13 +46,6 @@ def marker_play():
             'url': '{{ hostvars[item].connectware_url }}', 'token': '{{ hostvars[item].connectware_token }}',
             'ca_path': '{{ hostvars[item].connectware_ca_path }}', 'gather_subset': ['agents'], 'retries': 0},
         'loop': '{{ ansible_play_hosts_all }}', 'delegate_to': 'localhost', 'run_once': True, 'ignore_errors': True}]}]
-
-
-def write_plays(folder, name, plays):
-    path = os.path.join(str(folder), name)
-    with open(path, 'w', encoding='utf-8') as handle:
-        yaml.safe_dump(plays, handle, sort_keys=False)
-    return path
 
 
 def before_marker(log):
