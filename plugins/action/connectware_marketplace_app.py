@@ -3,20 +3,25 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action plugin of connectware_marketplace_app: always runs the module.
+"""Action plugin of connectware_marketplace_app: runs in-process when the task would run on the controller anyway.
 
-The module writes ``dest`` with Ansible's own file handling (owner, group, mode, SELinux
-context, backup, atomic replacement), which only a module process has; so this task never
-runs in-process. It still honours the shared execution switch and logs where it ran.
+In-process, ``dest`` is written by the controller's equivalent of a module's file handling
+(atomic replacement, backups, octal ``mode``). A task that sets ``owner``, ``group``, the SELinux
+options, ``attributes`` or a symbolic ``mode``, or that writes on a host with SELinux enabled,
+runs the module, whose file handling applies them.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
+from ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files import ControllerFiles, module_file_reason
 
 
 class ActionModule(ConnectwareAction):
     MODULE = 'iiot.connectware.connectware_marketplace_app'
     RUNNER = '_marketplace.run_marketplace_app'
-    ALWAYS_MODULE = 'it writes dest with the file handling of a module'
+    FILES = ControllerFiles
+
+    def arguments_reason(self, module_args):
+        return module_file_reason(module_args)

@@ -77,6 +77,10 @@ _BASE64 = re.compile(r'^[A-Za-z0-9+/]+={0,2}$')
 # needs, and in a message they can fake lines or reorder what a terminal shows.
 _UNPRINTABLE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]')
 _SEPARATORS = re.compile(r'[/\\]')
+# A symbolic mode as AnsibleModule reads it (chmod's syntax: u=rw,g+r,o-wx...).
+_MODE_OPERATOR = re.compile(r'[+=-]')
+_MODE_USERS = re.compile(r'^[ugo]+$')
+_MODE_PERMISSIONS = re.compile(r'^[rwxXstugo]*$')
 
 
 class MarketplaceError(ConnectwareError):
@@ -109,6 +113,25 @@ def describe_app(entry):
     if 'name' not in entry and 'version' not in entry:
         return '%s/%s' % (shown(entry.get('directory')), shown(entry.get('filename')))
     return '%s/%s (%s, version %s)' % tuple(shown(entry.get(key)) for key in ('directory', 'filename', 'name', 'version'))
+
+
+def mode_problem(mode):
+    """What is wrong with ``mode`` as Ansible's file handling reads it (octal, or symbolic), or None."""
+    if mode is None or (isinstance(mode, int) and not isinstance(mode, bool)):
+        return None
+    text = to_native(mode)
+    try:
+        int(text, 8)
+        return None
+    except ValueError:
+        pass
+    for clause in text.split(','):
+        parts = _MODE_OPERATOR.split(clause)
+        users = parts.pop(0)  # empty or 'a': everyone
+        if (users not in ('', 'a') and not _MODE_USERS.match(users)) or not all(
+                _MODE_PERMISSIONS.match(part) for part in parts):
+            return 'bad symbolic permission for mode: %s' % clause
+    return None
 
 
 def check_app_options(options, prefix=''):
@@ -356,10 +379,11 @@ class Destination(object):
     ``dest`` is followed: it is the folder the user named.
     """
 
-    def __init__(self, module, diff_mode=False):
-        self.module = module
-        self.diff_mode = diff_mode
-        self.params = module.params
+    def __init__(self, task):
+        self.task = task
+        # Ansible's file handling: the AnsibleModule, or its in-process equivalent (Task.files).
+        self.files = task.files
+        self.params = task.params
         self.dest = self.params['dest']
         self.folder = None
         self.is_folder = False
@@ -387,6 +411,9 @@ class Destination(object):
             self.path = dest
             self.check_target()
         self.check_owner()
+        problem = mode_problem(self.params.get('mode'))
+        if problem:
+            self.fail("mode must be in octal or symbolic form (%s): give it as '0644' or as 'u=rw,g=r,o=r'" % problem)
         if not os.access(folder, os.W_OK | os.X_OK) or self.read_only(folder):
             self.fail_unwritable(folder, 'permission denied' if not os.access(folder, os.W_OK | os.X_OK) else
                                  'read-only file system')
@@ -429,10 +456,10 @@ class Destination(object):
             name, reduced = safe_file_name(app.get('filename'), app)
             self.path = os.path.join(self.folder, name)
             if reduced:
-                self.module.warn("marketplace app %s: its file name '%s' has path components; only '%s' is used, inside "
-                                 "dest" % (describe_app(app), shown(app.get('filename')), name))
+                self.task.warn("marketplace app %s: its file name '%s' has path components; only '%s' is used, inside "
+                               "dest" % (describe_app(app), shown(app.get('filename')), name))
             self.check_target()
-        if not os.path.lexists(self.path) and not self.module.check_mode:
+        if not os.path.lexists(self.path) and not self.task.check_mode:
             # A new file: the folder is tried now, before the commissioning file is fetched.
             self.reserve()
         return self.path
@@ -472,21 +499,21 @@ class Destination(object):
         new_bytes = to_bytes(content, errors='surrogate_or_strict')
         kind, old_bytes = self.current()
         if kind == 'file' and old_bytes is None:
-            content_changed = os.path.getsize(path) != len(new_bytes) or self.module.sha1(path) != result['checksum']
+            content_changed = os.path.getsize(path) != len(new_bytes) or self.files.sha1(path) != result['checksum']
         else:
             content_changed = kind != 'file' or old_bytes != new_bytes
-        if self.diff_mode:
+        if self.task.diff_mode:
             result['diff'] = self.diff(kind, old_bytes, content)
-        if content_changed and not self.module.check_mode:
+        if content_changed and not self.task.check_mode:
             if self.params['backup'] and kind != 'absent':
                 result['backup_file'] = self.backup(kind)
             self.replace(new_bytes, is_link=kind == 'link')
-        if self.module.check_mode and kind != 'file':
+        if self.task.check_mode and kind != 'file':
             # Nothing (or a link that will be replaced) to compare attributes against.
             attributes_changed = False
         else:
-            file_args = self.module.load_file_common_arguments(self.params, path=path)
-            attributes_changed = self.module.set_fs_attributes_if_different(file_args, False)
+            file_args = self.files.load_file_common_arguments(self.params, path=path)
+            attributes_changed = self.files.set_fs_attributes_if_different(file_args, False)
         result['changed'] = content_changed or attributes_changed
 
     def diff(self, kind, old_bytes, content):
@@ -504,7 +531,7 @@ class Destination(object):
 
     def backup(self, kind):
         if kind != 'link':
-            return self.module.backup_local(self.path)
+            return self.files.backup_local(self.path)
         # A link is kept as a link: what it points to is neither read nor copied.
         backup = '%s.%s.%s' % (self.path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
         try:
@@ -524,9 +551,9 @@ class Destination(object):
             os.fsync(stream.fileno())
         # mode, owner and group are tried on the temporary file first: a bad one fails here, before
         # the path is touched (they are applied again to the path below).
-        file_args = self.module.load_file_common_arguments(self.params, path=temporary)
+        file_args = self.files.load_file_common_arguments(self.params, path=temporary)
         file_args['attributes'] = None
-        self.module.set_fs_attributes_if_different(file_args, False)
+        self.files.set_fs_attributes_if_different(file_args, False)
         if is_link:
             # atomic_move would copy the attributes of what the link points to; a plain rename
             # replaces the link itself, as atomically, with a file that has the new file's mode.
@@ -539,7 +566,13 @@ class Destination(object):
             except OSError as error:
                 self.fail('dest: could not replace the symlink %s (%s): nothing is written' % (self.path, error))
         else:
-            self.module.atomic_move(temporary, self.path, unsafe_writes=self.params['unsafe_writes'])
+            try:
+                self.files.atomic_move(temporary, self.path, unsafe_writes=self.params['unsafe_writes'])
+            except ConnectwareError:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
+                # ansible-core 2.19 raises a plain Exception where older versions called fail_json.
+                self.fail('dest: could not replace %s (%s): nothing is written' % (self.path, to_native(error)))
         self.temporary = None
 
 
@@ -548,16 +581,13 @@ class MarketplaceAppRunner(object):
 
     def __init__(self, task):
         self.task = task
-        # Ansible's file handling (attributes, backup, atomic move) is the module's: this runner
-        # runs as a module only (its action plugin never runs it in-process).
-        self.module = task.module
         self.params = task.params
         self.marketplace = Marketplace(task.client)
 
     def run(self):
         destination = None
         if self.params['dest'] is not None:
-            destination = Destination(self.module, diff_mode=self.task.diff_mode)
+            destination = Destination(self.task)
         try:
             return self._run(destination)
         finally:

@@ -19,7 +19,7 @@ ConnectwareError becomes a failed result (``format_failure``). Every result carr
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import FILE_COMMON_ARGUMENTS, AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
@@ -72,19 +72,18 @@ def connect(params, argument_spec, remember_secret):
     return ConnectwareClient(on_secret=remember_secret, **client_kwargs(params))
 
 
-def execute(runner, params, argument_spec, remember_secret, check_mode=False, diff_mode=False, module=None):
+def execute(runner, params, argument_spec, remember_secret, check_mode=False, diff_mode=False, files=None):
     """Run ``runner`` on validated ``params``: its result, or its failure as a result.
 
     The result holds ``warnings`` (a list) for the caller to hand to Ansible its own way.
-    ``module`` (the AnsibleModule, on the module path only) is there for runners that need
-    Ansible's file handling.
+    ``files`` is Ansible's file handling for runners that write files: the AnsibleModule on the
+    module path, the action plugin's controller equivalent in-process (``Task.files``).
     """
     try:
         client = connect(params, argument_spec, remember_secret)
     except ConnectwareError as error:
         return dict(format_failure(error), warnings=[])
-    task = Task(params, client, check_mode=check_mode, diff_mode=diff_mode)
-    task.module = module
+    task = Task(params, client, check_mode=check_mode, diff_mode=diff_mode, files=files)
     for message in client.security_warnings():
         task.warn(message)
     try:
@@ -108,7 +107,7 @@ def run_module(runner, argument_spec=None, **options):
                          'module (usually localhost)', exception=REQUESTS_IMPORT_ERROR)
     result = execute(runner, module.params, module.argument_spec, module.no_log_values.add,
                      check_mode=module.check_mode, diff_mode=module._diff,  # pylint: disable=protected-access
-                     module=module)
+                     files=module)
     for message in result.pop('warnings'):
         module.warn(message)
     if result.pop('failed', False):
@@ -132,15 +131,21 @@ def plain(value):
 
 
 def run_in_process(runner, module_args, check_mode=False, diff_mode=False, module_name='module', argument_spec=None,
-                   **options):
+                   files=None, **options):
     """The same task as ``run_module``, in the calling (controller's) process: returns the result.
 
     Validation uses the module's own spec (types, defaults, env fallbacks, no_log, aliases,
-    mutually exclusive and required sets), and every no_log value and learned secret is
-    masked in the whole result, as AnsibleModule does on the module path.
+    mutually exclusive and required sets, and the file options where the module takes them),
+    and every no_log value and learned secret is masked in the whole result, as AnsibleModule
+    does on the module path. ``files`` is the file handling a runner that writes files uses; it
+    also adds the file's owner, mode and size to a result naming one, as AnsibleModule does.
     """
     kwargs = module_kwargs(argument_spec, **options)
     spec = kwargs['argument_spec']
+    if kwargs['add_file_common_args']:
+        # As AnsibleModule adds them: a module's own option of the same name wins.
+        for name, option in FILE_COMMON_ARGUMENTS.items():
+            spec.setdefault(name, option)
     validator = ArgumentSpecValidator(spec, mutually_exclusive=kwargs['mutually_exclusive'],
                                       required_together=kwargs['required_together'],
                                       required_one_of=kwargs['required_one_of'], required_if=kwargs['required_if'],
@@ -154,11 +159,14 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
             message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
         # As AnsibleModule fails: with the invocation (the parameters as far as validated, masked).
         return remove_values(dict(failed=True, msg=message, invocation=dict(module_args=params)), no_log_values)
-    result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode)
+    result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode,
+                     files=files)
     alias_warnings = ['Both option %s and its alias %s are set.' % (warning['option'], warning['alias'])
                       for warning in validation._warnings]  # pylint: disable=protected-access
     result['warnings'] = alias_warnings + result['warnings']
     if not result['warnings']:
         del result['warnings']
     result['invocation'] = dict(module_args=params)
+    if files is not None:
+        files.add_path_info(result)
     return remove_values(result, no_log_values)

@@ -19,13 +19,18 @@ __metaclass__ = type
 
 
 class Task(object):
-    """Validated parameters, a ready client, the mode flags, and a way to warn."""
+    """Validated parameters, a ready client, the mode flags, and a way to warn.
 
-    def __init__(self, params, client, check_mode=False, diff_mode=False):
+    ``files`` is Ansible's file handling, for a runner that writes files: the AnsibleModule on
+    the module path; in-process, an object with the same methods that the action plugin gives.
+    """
+
+    def __init__(self, params, client, check_mode=False, diff_mode=False, files=None):
         self.params = params
         self.client = client
         self.check_mode = check_mode
         self.diff_mode = diff_mode
+        self.files = files
         self.warnings = []
 
     def warn(self, message):

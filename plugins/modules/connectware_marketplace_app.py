@@ -22,6 +22,11 @@ description:
   - Writing is idempotent by content and atomic (a temporary file in the same folder, renamed over the target);
     an existing file is never truncated or half written when something fails.
   - O(dest) is checked before any request; see O(dest) for what is checked and what is refused.
+  - Where the task runs on the controller anyway (a local connection), its action plugin runs it in the
+    controller's worker process and writes O(dest) the way the module does, with the same results. Only
+    O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes), a symbolic O(mode), or
+    SELinux enabled on the controller make it run as a module, whose file handling applies them. The README
+    says what runs where.
   - Connectware documents the commissioning file only as text. It is usually YAML text and is taken as it is;
     when it is a YAML string that is, strictly, base64 of a YAML mapping (standard alphabet, padded, UTF-8
     inside; line breaks ignored), the decoded file is returned and written instead, and RV(encoding) says

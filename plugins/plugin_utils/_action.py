@@ -19,7 +19,9 @@ whenever the module would run elsewhere or in another environment:
   for example to use other libraries);
 - the controller's Python cannot import ``requests``;
 - ``CONNECTWARE_EXECUTION=module`` is in the environment, or the variable
-  ``connectware_execution: module`` is set (for debugging, or per-host process isolation).
+  ``connectware_execution: module`` is set (for debugging, or per-host process isolation);
+- the task's arguments need what only a module has (``arguments_reason``: for example a file
+  ``owner`` that only the module's file handling applies).
 
 It also reads controller-side files named in the task (``src``; Ansible Vault encrypted files
 are decrypted) and hands their text to the module.
@@ -60,8 +62,9 @@ class ConnectwareAction(ActionBase):
     # Option naming a controller file -> (what the file is, in words; option that carries its text;
     # options it excludes; function(bytes, path) -> text, raising ConnectwareError).
     CONTROLLER_FILES = {}
-    # Why this module always runs as a module, or None.
-    ALWAYS_MODULE = None
+    # For a module that writes files: a class like AnsibleModule's file handling, made with
+    # check_mode, that its runner uses in-process (Task.files).
+    FILES = None
 
     def run(self, tmp=None, task_vars=None):
         result = super(ConnectwareAction, self).run(tmp, task_vars)
@@ -70,15 +73,17 @@ class ConnectwareAction(ActionBase):
         module_args = dict(self._task.args)
         try:
             self._read_controller_files(module_args)
-            reason = self.module_path_reason(task_vars)
+            reason = self.module_path_reason(task_vars, module_args)
         except (AnsibleError, ConnectwareError) as error:
             result.update(failed=True, msg=to_native(error))
             return result
         if reason is None:
             display.vvv('%s: running in the controller\'s worker process' % self.MODULE)
             runner, options = self.definition()
-            result.update(run_in_process(runner, module_args, check_mode=bool(self._task.check_mode),
-                                         diff_mode=bool(self._task.diff), module_name=self.MODULE, **options))
+            check_mode = bool(self._task.check_mode)
+            files = self.FILES(check_mode=check_mode) if self.FILES is not None else None
+            result.update(run_in_process(runner, module_args, check_mode=check_mode, diff_mode=bool(self._task.diff),
+                                         module_name=self.MODULE, files=files, **options))
         else:
             display.vvv('%s: running as a module (%s)' % (self.MODULE, reason))
             wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
@@ -94,12 +99,10 @@ class ConnectwareAction(ActionBase):
 
     # -- where to run -------------------------------------------------------
 
-    def module_path_reason(self, task_vars):
+    def module_path_reason(self, task_vars, module_args):
         """Why the task must run as a module, or None when it can run in-process."""
         # Read (and check) the switch first: a wrong value fails every module alike.
         forced = self._execution_setting(task_vars)
-        if self.ALWAYS_MODULE:
-            return self.ALWAYS_MODULE
         if forced is not None:
             return 'forced by %s' % forced
         transport = getattr(self._connection, 'transport', None)
@@ -116,6 +119,10 @@ class ConnectwareAction(ActionBase):
             return 'ansible_python_interpreter is %s, not the controller\'s %s' % (interpreter, sys.executable)
         if not HAS_REQUESTS:
             return 'the controller\'s Python cannot import requests'
+        return self.arguments_reason(module_args)
+
+    def arguments_reason(self, module_args):  # pylint: disable=unused-argument
+        """Why these task arguments need the module, or None: a module's own plugin may say."""
         return None
 
     def _environment(self):

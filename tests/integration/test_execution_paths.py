@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Both execution paths: in the controller's worker process, and as a module.
 
-The simulator's inventory uses the local connection, so by default every module but
-connectware_marketplace_app runs in-process; CONNECTWARE_EXECUTION=module forces the module
-path. The same playbook run on both paths from the same simulator state gives the same
+The simulator's inventory uses the local connection, so by default every module runs
+in-process (connectware_marketplace_app too, unless a file option needs the module's file
+handling); CONNECTWARE_EXECUTION=module forces the module path. The same playbook run on both paths from the same simulator state gives the same
 results and sends the same requests. ``-vvv`` tells which path ran, and why a task fell back
 to the module: the tests read those lines from each task's section of the output.
 """
@@ -13,6 +13,8 @@ to the module: the tests read those lines from each task's section of the output
 import collections
 import copy
 import os
+import re
+import shutil
 import socket
 import stat
 import sys
@@ -87,13 +89,48 @@ def requests_of(host):
 
 # -- the same results on both paths ---------------------------------------------------------
 
-BAD_ARGUMENTS = ('info unknown option', 'health wrong type', 'license wrong choice', 'service mutually exclusive')
+BAD_ARGUMENTS = ('info unknown option', 'health wrong type', 'license wrong choice', 'service mutually exclusive',
+                 'app symbolic mode')
+# The backup's name holds the writing process's id and the time.
+_BACKUP_SUFFIX = re.compile(r'\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~$')
 
 
-def main_cases():
+def app_cases(folder):
+    """connectware_marketplace_app writing in ``folder`` (the same path on both paths' runs)."""
+    def app(task_name, **args):
+        if 'directory' not in args:
+            args.setdefault('name', 'OPC UA to MQTT')
+        return task('connectware_marketplace_app', task_name, **args)
+    return [
+        app('app new', dest='%s/app.yml' % folder, mode='0640'),
+        app('app unchanged', dest='%s/app.yml' % folder, mode='0640'),
+        app('app mode', dest='%s/app.yml' % folder, mode='0600', return_content=False),
+        app('app backup', dest='%s/existing.yml' % folder, backup=True),
+        app('app into folder', directory='opcua-to-mqtt', filename='opcua-to-mqtt.yml', dest=str(folder)),
+        app('app unknown', name='No Such App'),
+        app('app wrong version', version='9.9.9', dest='%s/pinned.yml' % folder),
+    ]
+
+
+def prepare_app_folder(folder):
+    """``folder`` emptied, with the file the backup case replaces."""
+    shutil.rmtree(str(folder), ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / 'existing.yml').write_text('old: content\n')
+    os.chmod(str(folder / 'existing.yml'), 0o604)
+
+
+def folder_files(folder):
+    """{name: (content, mode)} of what a run left in ``folder``; backups named without pid and time."""
+    return dict((_BACKUP_SUFFIX.sub('.<pid>.<time>~', name),
+                 ((folder / name).read_text(), stat.S_IMODE(os.stat(str(folder / name)).st_mode)))
+                for name in os.listdir(str(folder)))
+
+
+def main_cases(app_folder):
     """Success, no change, change with diff, warnings, failures with api_error, and bad arguments."""
     bad = dict(url='{{ bad_url }}')
-    return [
+    return app_cases(app_folder) + [
         # The first health read answers 503: a retry and its warning.
         task('connectware_info', 'info all', gather_subset=['all', '!agents']),
         task('connectware_info', 'info failing endpoint', gather_subset=['agents'], retries=0),
@@ -116,6 +153,9 @@ def main_cases():
         task('connectware_health_check', 'health wrong type', license_min_days='many', **bad),
         task('connectware_license', 'license wrong choice', state='renewed', **bad),
         service('service mutually exclusive', content=COMMISSIONING_FILE, username='ops', **bad),
+        # Symbolic modes go to the module's file handling; a bad one fails there, with nothing sent.
+        task('connectware_marketplace_app', 'app symbolic mode', name='OPC UA to MQTT', dest='{{ bad_dest }}',
+             mode='u=banana', **bad),
     ]
 
 
@@ -132,9 +172,14 @@ class Snapshot(object):
         self.state = copy.deepcopy(instance.state)
 
 
+class PathRun(collections.namedtuple('PathRun', 'run hosts apps app_files')):
+    """One path's run: the run, its hosts (Snapshots by name), the fallbacks' app folder, and
+    {mode: folder_files} of what the main cases wrote."""
+
+
 @pytest.fixture(scope='module')
 def path_runs(host_pool, tmp_path_factory):
-    """One run per execution path at -vvv, from the same simulator state: {path: (run, hosts, app folder)}.
+    """One run per execution path at -vvv, from the same simulator state: {path: PathRun}.
 
     Its plays: the main cases with --diff ('diff') and with --check --diff ('check+diff'), each on a
     host of its own whose first health read answers 503; and the module_defaults and environment
@@ -142,10 +187,14 @@ def path_runs(host_pool, tmp_path_factory):
     The environment names one host (CONNECTWARE_URL/TOKEN/CA_PATH) and module_defaults another; the
     main cases give every connection option, so the environment does not reach them. Both paths use
     the same hosts (same URLs, same license ids), reset before each run; ``hosts`` holds each host
-    as its path's run left it.
+    as its path's run left it. The main cases' marketplace apps are written to the same folders on
+    both paths (results name them), emptied before each run.
     """
     found = {}
+    main_apps = tmp_path_factory.mktemp('main-apps')
     for path, env in PATHS.items():
+        for role in MODES.values():
+            prepare_app_folder(main_apps / role)
         workdir = tmp_path_factory.mktemp('run')
         apps = tmp_path_factory.mktemp('apps')
         fleet = host_pool.fleet([dict(MAIN_SCENARIO, name=role) for role in MODES.values()] + [
@@ -159,12 +208,12 @@ def path_runs(host_pool, tmp_path_factory):
         run_env = dict(env, CONNECTWARE_URL=from_env.url, CONNECTWARE_TOKEN=from_env.admin_token,
                        CONNECTWARE_CA_PATH=fleet.ca_path)
         defaults = {'url': from_defaults.url, 'token': from_defaults.admin_token, 'ca_path': fleet.ca_path}
-        bad_url = {'bad_url': fleet['never'].url}
+        bad_url = {'bad_url': fleet['never'].url, 'bad_dest': str(main_apps / 'never.yml')}
         plays = [
-            scenario_play('diff', main_cases(), hosts='diff', diff=True, ignore_errors=True,
+            scenario_play('diff', main_cases(main_apps / 'diff'), hosts='diff', diff=True, ignore_errors=True,
                           vars=bad_url),
-            scenario_play('check+diff', main_cases(), hosts='check-diff', check=True, diff=True,
-                          ignore_errors=True, vars=bad_url),
+            scenario_play('check+diff', main_cases(main_apps / 'check-diff'), hosts='check-diff', check=True,
+                          diff=True, ignore_errors=True, vars=bad_url),
             scenario_play('defaults and environment', five_tasks('env', str(apps / 'env-app.yml')) + [{
                 'name': 'defaults',
                 'module_defaults': {'group/iiot.connectware.connectware': defaults},
@@ -174,7 +223,8 @@ def path_runs(host_pool, tmp_path_factory):
         run = run_playbook(workdir, scenario_playbook(plays), write_inventory(workdir, fleet), verbosity=3,
                            env=run_env)
         assert run.rc == 0, run
-        found[path] = (run, dict((instance.name, Snapshot(instance)) for instance in fleet), apps)
+        found[path] = PathRun(run, dict((instance.name, Snapshot(instance)) for instance in fleet), apps,
+                              dict((role, folder_files(main_apps / role)) for role in MODES.values()))
     return found
 
 
@@ -183,12 +233,15 @@ def normalized(run, volatile_days):
 
     Ignored: ``elapsed`` (the health check's clock); ``info.time`` (Connectware's clock, returned
     unchanged); ``days_left`` only when the two runs did not end on the same day (the modules
-    read the real date). The ``invocation`` is compared (as parsed JSON: key order does not matter).
+    read the real date); the process id and time in a backup's name. The ``invocation`` is
+    compared (as parsed JSON: key order does not matter).
     """
     tasks = {}
     for entry in run.results:
         result = copy.deepcopy(entry['result'])
         result.pop('elapsed', None)
+        if 'backup_file' in result:
+            result['backup_file'] = _BACKUP_SUFFIX.sub('.<pid>.<time>~', result['backup_file'])
         if isinstance(result.get('info'), dict):
             result['info'].pop('time', None)
         if volatile_days:
@@ -225,9 +278,10 @@ def _mappings(value):
 
 @pytest.mark.parametrize('mode', sorted(MODES))
 def test_main_cases_same_on_both_paths(path_runs, mode):
-    runs, logs = {}, {}
-    for path, (run, hosts, _apps) in path_runs.items():
+    runs, logs, files = {}, {}, {}
+    for path, (run, hosts, _apps, app_files) in path_runs.items():
         runs[path] = run.play(mode)
+        files[path] = app_files[MODES[mode]]
         logs[path] = requests_of(hosts[MODES[mode]])
         assert hosts['never'].log == [], 'bad arguments sent a request (%s)' % path
         # The main cases reached their own host, not the one the run's environment names.
@@ -241,7 +295,7 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
             if name in BAD_ARGUMENTS or name.startswith('Gathering'):
                 continue
             module = 'connectware_' + {'info': 'info', 'health': 'health_check', 'license': 'license',
-                                       'service': 'service'}[name.split()[0]]
+                                       'service': 'service', 'app': 'marketplace_app'}[name.split()[0]]
             expected = in_process_line(module) if path == 'in-process' else module_line(
                 module, 'forced by CONNECTWARE_EXECUTION')
             assert path_lines(lines) == {expected: 1}, (path, name, lines)
@@ -258,7 +312,10 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
         'service re-deploy': 'changed', 'service invalid': 'ignored',
         'service absent': 'ok' if check else 'changed',
         'info unknown option': 'ignored', 'health wrong type': 'ignored', 'license wrong choice': 'ignored',
-        'service mutually exclusive': 'ignored'}, one
+        'service mutually exclusive': 'ignored',
+        'app new': 'changed', 'app unchanged': 'changed' if check else 'ok', 'app mode': 'changed',
+        'app backup': 'changed', 'app into folder': 'changed', 'app unknown': 'ignored',
+        'app wrong version': 'ignored', 'app symbolic mode': 'ignored'}, one
     # Each kind of result is really there to compare: warnings, api_error, diff, check mode.
     assert any('1 request to Connectware at' in warning and 'had to be sent again' in warning
                for warning in one.result('info all')['warnings'])
@@ -277,6 +334,23 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
     assert 'license_min_days' in one.result('health wrong type')['msg']
     assert 'state' in one.result('license wrong choice')['msg']
     assert one.result('service mutually exclusive')['msg'] == 'parameters are mutually exclusive: token|username'
+    folder = path_runs['in-process'].app_files[MODES[mode]]
+    assert one.result('app new')['diff']['before_header'].endswith('/app.yml (absent)')
+    assert one.result('app into folder')['dest'].endswith('/%s/opcua-to-mqtt.yml' % MODES[mode])
+    assert one.result('app unknown')['msg'].startswith("name: no marketplace app is named 'No Such App'.")
+    assert one.result('app wrong version')['msg'].startswith('version: marketplace app opcua-to-mqtt/opcua-to-mqtt.yml '
+                                                             'is at version 1.2.0, not the expected 9.9.9')
+    assert one.result('app symbolic mode')['msg'].startswith('mode must be in octal or symbolic form')
+    # What the two paths wrote, mode by mode: the same files, contents and modes.
+    assert files['in-process'] == files['module']
+    if check:
+        assert folder == {'existing.yml': ('old: content\n', 0o604)}
+        assert 'backup_file' not in one.result('app backup')
+    else:
+        assert one.result('app backup')['backup_file'].startswith(one.result('app backup')['dest'] + '.')
+        assert sorted(folder) == ['app.yml', 'existing.yml', 'existing.yml.<pid>.<time>~', 'opcua-to-mqtt.yml']
+        assert folder['app.yml'][1] == 0o600 and folder['existing.yml'][1] == 0o604
+        assert folder['existing.yml.<pid>.<time>~'] == ('old: content\n', 0o604)
 
     # The same results, task by task, and the same requests.
     volatile_days = runs['in-process'].finished_on != runs['module'].finished_on
@@ -309,7 +383,7 @@ def test_module_defaults_and_environment_fallbacks(path_runs, path):
     The environment names one host and module_defaults another: each host's request log shows
     which tasks reached it.
     """
-    whole_run, hosts, apps = path_runs[path]
+    whole_run, hosts, apps, _app_files = path_runs[path]
     run = whole_run.play('defaults and environment')
     from_env, from_defaults = hosts['from-env'], hosts['from-defaults']
     for label, instance in (('env', from_env), ('defaults', from_defaults)):
@@ -329,10 +403,10 @@ def test_module_defaults_and_environment_fallbacks(path_runs, path):
     assert (apps / 'env-app.yml').read_text() == (apps / 'defaults-app.yml').read_text() != ''
     # The path each task took.
     expected = collections.Counter()
-    for module in ('connectware_info', 'connectware_health_check', 'connectware_license', 'connectware_service'):
+    for module in ('connectware_info', 'connectware_health_check', 'connectware_license', 'connectware_service',
+                   'connectware_marketplace_app'):
         expected[in_process_line(module) if path == 'in-process' else module_line(
             module, 'forced by CONNECTWARE_EXECUTION')] += 2
-    expected[module_line('connectware_marketplace_app', 'it writes dest with the file handling of a module')] += 2
     assert path_lines(line.strip() for line in run.stdout.splitlines()) == expected
 
 
@@ -403,6 +477,8 @@ def test_each_condition_picks_its_path(make_fleet, workdir, tmp_path):
         without_url,
         dict(task('connectware_marketplace_app', 'app', name='OPC UA to MQTT', dest=str(tmp_path / 'app.yml')),
              when="inventory_hostname == 'cw-001'"),
+        dict(task('connectware_marketplace_app', 'app with group', name='OPC UA to MQTT',
+                  dest=str(tmp_path / 'grouped.yml'), group=str(os.getgid())), when="inventory_hostname == 'cw-001'"),
     ]
     run = run_playbook(workdir, play(tasks, ignore_errors=True, ignore_unreachable=True), inventory_path,
                        verbosity=3, forks=7)
@@ -441,9 +517,13 @@ def test_each_condition_picks_its_path(make_fleet, workdir, tmp_path):
     # The task's environment reached the module: CONNECTWARE_URL came from it.
     assert lines['environment'] == {module_line(info, 'the task sets environment'): 1}
     assert run.task('environment', 'cw-001')['status'] == 'ok'
-    assert lines['app'] == {module_line('connectware_marketplace_app',
-                                        'it writes dest with the file handling of a module'): 1}
+    assert lines['app'] == {in_process_line('connectware_marketplace_app'): 1}
     assert run.task('app', 'cw-001')['status'] == 'changed'
+    # A file option only the module's file handling applies (the others: unit tests).
+    assert lines['app with group'] == {module_line('connectware_marketplace_app',
+                                                   "group is set, which the module's file handling applies"): 1}
+    assert run.task('app with group', 'cw-001')['status'] == 'changed'
+    assert (tmp_path / 'grouped.yml').stat().st_gid == os.getgid()
 
 
 def test_invalid_execution_setting_fails_every_module_naming_it(make_fleet, workdir, tmp_path):

@@ -19,6 +19,7 @@ from ansible_collections.iiot.connectware.plugins.module_utils._client import Co
 from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import (
     Marketplace,
     MarketplaceError,
+    run_marketplace_app,
     check_app_options,
     decode_commissioning_data,
     describe_app,
@@ -26,7 +27,9 @@ from ansible_collections.iiot.connectware.plugins.module_utils._marketplace impo
     shown,
     strict_base64_text,
 )
+from ansible_collections.iiot.connectware.plugins.module_utils._module import run_in_process
 from ansible_collections.iiot.connectware.plugins.modules import connectware_marketplace_app
+from ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files import ControllerFiles
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..'))
 from module_runner import run_module  # noqa: E402  pylint: disable=wrong-import-position
@@ -90,12 +93,43 @@ def warnings(monkeypatch):
     return seen
 
 
-@pytest.fixture
-def run(server, warnings):  # pylint: disable=redefined-outer-name,unused-argument
-    """Run the module against ``server``: run(check_mode=False, diff=False, **module args) -> (failed, result).
+def in_process(args, check_mode, diff, warnings):  # pylint: disable=redefined-outer-name
+    """(failed, result) of the task as the action plugin runs it in the controller's worker."""
+    result = run_in_process(run_marketplace_app, args, check_mode=check_mode, diff_mode=diff,
+                            module_name='iiot.connectware.connectware_marketplace_app',
+                            files=ControllerFiles(check_mode=check_mode), **connectware_marketplace_app.OPTIONS)
+    warnings.extend(result.pop('warnings', []))
+    return result.pop('failed', False), result
 
-    The module builds its real client; only the client's GET is answered by ``server``.
+
+@pytest.fixture(params=['module', 'in-process'])
+def path(request):
+    """The execution path: the module (AnsibleModule's file handling) or in-process (ControllerFiles)."""
+    return request.param
+
+
+@pytest.fixture
+def run(server, warnings, path):  # pylint: disable=redefined-outer-name
+    """Run the task against ``server`` on ``path``: run(check_mode=False, diff=False, **module args) -> (failed, result).
+
+    The task builds its real client; only the client's GET is answered by ``server``.
     """
+    def get(self, path, params=None):  # pylint: disable=unused-argument,redefined-outer-name
+        return FakeClient(server).get(path, params=params)
+
+    def runner(check_mode=False, diff=False, **args):
+        full = dict(url=BASE_URL, token='unit-token', retries=0)
+        full.update(args)
+        with mock.patch.object(ConnectwareClient, 'get', get):
+            if path == 'in-process':
+                return in_process(full, check_mode, diff, warnings)
+            return run_module(connectware_marketplace_app.main, full, check_mode=check_mode, diff=diff)
+    return runner
+
+
+@pytest.fixture
+def run_module_path(server, warnings):  # pylint: disable=redefined-outer-name
+    """``run`` on the module path only: for what the action plugin never runs in-process (module_file_reason)."""
     def get(self, path, params=None):  # pylint: disable=unused-argument
         return FakeClient(server).get(path, params=params)
 
@@ -635,15 +669,15 @@ def test_unknown_owner_or_group_fails_before_any_request(run, server, tmp_path, 
     assert server.calls == [] and os.listdir(str(tmp_path)) == []
 
 
-def test_numeric_and_existing_owner_pass(run, server, tmp_path):
-    failed, result = run(name='OPC UA to MQTT', dest=str(tmp_path / 'a.yml'), owner=str(os.getuid()), group=str(os.getgid()))
+def test_numeric_and_existing_owner_pass(run_module_path, server, tmp_path):
+    failed, result = run_module_path(name='OPC UA to MQTT', dest=str(tmp_path / 'a.yml'), owner=str(os.getuid()), group=str(os.getgid()))
     assert not failed, result
 
 
-def test_bad_mode_fails_with_dest_untouched(run, server, tmp_path):
+def test_bad_mode_fails_with_dest_untouched(run_module_path, server, tmp_path):
     dest = tmp_path / 'a.yml'
     dest.write_text('keep: me\n')
-    failed, result = run(name='OPC UA to MQTT', dest=str(dest), mode='u=banana')
+    failed, result = run_module_path(name='OPC UA to MQTT', dest=str(dest), mode='u=banana')
     assert failed and 'mode must be in octal or symbolic form' in result['msg']
     assert dest.read_text() == 'keep: me\n' and os.listdir(str(tmp_path)) == ['a.yml']
 
@@ -785,18 +819,128 @@ def test_failure_after_the_folder_was_tried_leaves_nothing(run, server, tmp_path
     assert os.listdir(str(tmp_path)) == []
 
 
-def test_failed_move_leaves_dest_and_no_temporary_file(run, server, tmp_path, monkeypatch):
+def test_failed_move_leaves_dest_and_no_temporary_file(run_module_path, server, tmp_path, monkeypatch):
     dest = tmp_path / 'a.yml'
     dest.write_text('keep: me\n')
 
     def failing(self, src, dest, unsafe_writes=False, **kwargs):  # pylint: disable=unused-argument
         self.fail_json(msg='Could not replace file')
     monkeypatch.setattr(basic.AnsibleModule, 'atomic_move', failing)
-    failed, result = run(name='OPC UA to MQTT', dest=str(dest))
+    failed, result = run_module_path(name='OPC UA to MQTT', dest=str(dest))
     assert failed and result['msg'] == 'Could not replace file'
     assert dest.read_text() == 'keep: me\n' and os.listdir(str(tmp_path)) == ['a.yml']
+
+
+def test_move_that_raises_fails_naming_dest(run_module_path, server, tmp_path, monkeypatch):
+    """ansible-core 2.19's atomic_move raises where older versions call fail_json: the same clear failure."""
+    dest = tmp_path / 'a.yml'
+    dest.write_text('keep: me\n')
+
+    def raising(self, src, dest, unsafe_writes=False, **kwargs):  # pylint: disable=unused-argument
+        raise Exception('Could not replace file')  # pylint: disable=broad-exception-raised
+    monkeypatch.setattr(basic.AnsibleModule, 'atomic_move', raising)
+    failed, result = run_module_path(name='OPC UA to MQTT', dest=str(dest))
+    assert failed and result['msg'] == 'dest: could not replace %s (Could not replace file): nothing is written' % dest
+    assert dest.read_text() == 'keep: me\n' and os.listdir(str(tmp_path)) == ['a.yml']
+
+
+@pytest.mark.parametrize('unsafe_writes', [False, True])
+def test_refused_rename_in_process(server, warnings, tmp_path, monkeypatch, unsafe_writes):
+    """In-process, a refused rename fails with dest untouched, or with unsafe_writes writes in place."""
+    dest = tmp_path / 'a.yml'
+    dest.write_text('keep: me\n')
+    os.chmod(str(dest), 0o640)
+
+    def refusing(source, target):
+        raise OSError(16, 'Device or resource busy')
+    monkeypatch.setattr(os, 'rename', refusing)
+    with mock.patch.object(ConnectwareClient, 'get', lambda self, path, params=None: FakeClient(server).get(path, params)):
+        failed, result = in_process(dict(url=BASE_URL, token='unit-token', retries=0, name='OPC UA to MQTT',
+                                         dest=str(dest), unsafe_writes=unsafe_writes), False, False, warnings)
+    assert os.listdir(str(tmp_path)) == ['a.yml']
+    if unsafe_writes:
+        assert not failed and result['changed'] is True and dest.read_text() == FILE
+    else:
+        assert failed and result['msg'] == ('dest: could not replace %s ([Errno 16] Device or resource busy): nothing '
+                                            'is written' % dest)
+        assert result['api_error']['kind'] == 'config' and dest.read_text() == 'keep: me\n'
+    assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o640
+
+
+def test_existing_file_keeps_its_mode_and_a_new_one_gets_the_umask(run, server, tmp_path):
+    """Without mode, a replaced file keeps its mode, and a new file gets 0666 less the umask, on both paths."""
+    dest = tmp_path / 'a.yml'
+    dest.write_text('old: 1\n')
+    os.chmod(str(dest), 0o604)
+    failed, result = run(name='OPC UA to MQTT', dest=str(dest))
+    assert not failed and result['changed'] is True and dest.read_text() == FILE
+    assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o604
+    umask = os.umask(0o027)
+    try:
+        failed, result = run(name='OPC UA to MQTT', dest=str(tmp_path / 'new.yml'))
+    finally:
+        os.umask(umask)
+    assert not failed and stat.S_IMODE(os.stat(str(tmp_path / 'new.yml')).st_mode) == 0o640
+
+
+def test_backup_keeps_mode_and_time(run, server, tmp_path):
+    dest = tmp_path / 'a.yml'
+    dest.write_text('old: 1\n')
+    os.chmod(str(dest), 0o600)
+    os.utime(str(dest), (1700000000, 1700000000))
+    failed, result = run(name='OPC UA to MQTT', dest=str(dest), backup=True)
+    assert not failed, result
+    backup = result['backup_file']
+    assert backup.startswith('%s.%d.' % (dest, os.getpid())) and backup.endswith('~')
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600 and os.stat(backup).st_mtime == 1700000000
 
 
 def test_bad_option_values_send_nothing(run, server):
     failed, result = run(name=' ')
     assert failed and result['msg'].startswith('name is empty') and server.calls == []
+
+
+@pytest.mark.parametrize('mode, problem', [
+    (None, None), (0o640, None), ('0640', None), ('640', None), ('u=rw,g=r,o=', None), ('a+X', None), ('=r', None),
+    ('u+rwx-w', None), ('g=u', None),
+    ('u=banana', 'bad symbolic permission for mode: u=banana'), ('banana', 'bad symbolic permission for mode: banana'),
+    ('u=rw,k=r', 'bad symbolic permission for mode: k=r'), ('0689', 'bad symbolic permission for mode: 0689'),
+])
+def test_mode_problem_reads_modes_as_ansible_does(mode, problem):
+    assert _marketplace.mode_problem(mode) == problem
+
+
+def test_bad_mode_fails_before_any_request(run_module_path, server, tmp_path):
+    failed, result = run_module_path(name='OPC UA to MQTT', dest=str(tmp_path / 'a.yml'), mode='u=rw,k=r')
+    assert failed and result['msg'] == ("mode must be in octal or symbolic form (bad symbolic permission for mode: k=r): "
+                                        "give it as '0644' or as 'u=rw,g=r,o=r'")
+    assert server.calls == [] and os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_both_paths_give_the_same_result(server, warnings, tmp_path, check_mode):
+    """Key for key, as the action plugin returns them: with the file's owner, mode and size that
+    AnsibleModule adds to a result naming a file."""
+    def get(self, path, params=None):  # pylint: disable=unused-argument,redefined-outer-name
+        return FakeClient(server).get(path, params=params)
+    results = {}
+    for path in ('module', 'in-process'):
+        folder = tmp_path / path
+        folder.mkdir()
+        (folder / 'app.yml').write_text('old: 1\n')
+        os.chmod(str(folder / 'app.yml'), 0o604)
+        args = dict(url=BASE_URL, token='unit-token', retries=0, name='OPC UA to MQTT', dest=str(folder / 'app.yml'),
+                    mode='0640')
+        with mock.patch.object(ConnectwareClient, 'get', get):
+            if path == 'in-process':
+                failed, result = in_process(args, check_mode, True, warnings)
+            else:
+                failed, result = run_module(connectware_marketplace_app.main, args, check_mode=check_mode, diff=True)
+        assert not failed, result
+        result['dest'] = result['dest'].replace(str(folder), '<folder>')
+        result['diff'] = dict((key, value.replace(str(folder), '<folder>')) for key, value in result['diff'].items())
+        result.pop('invocation', None)  # the module's comes from exit_json (compared in the integration tests)
+        results[path] = result
+    assert results['in-process'] == results['module']
+    assert results['module']['mode'] == ('0604' if check_mode else '0640')
+    assert results['module']['state'] == 'file' and results['module']['size'] == (7 if check_mode else len(FILE))
