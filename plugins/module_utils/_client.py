@@ -42,11 +42,6 @@ except ImportError:
 else:
     REQUESTS_IMPORT_ERROR = None
 
-try:
-    # Only to name certificates in TLS failures; the standard library reads them too.
-    from cryptography import x509
-except ImportError:
-    x509 = None
 
 from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlencode
 from ansible_collections.iiot.connectware.plugins.module_utils import _endpoints as endpoints
@@ -1229,9 +1224,23 @@ def _der_certificate_names(der):
     return _der_name(data, fields[2][1], fields[2][2]), _der_name(data, fields[4][1], fields[4][2])
 
 
+def _x509():
+    """cryptography's x509 where it is installed, else None (the DER reader below does without).
+
+    Imported only when a TLS failure names certificates: importing it costs every module
+    process tens of milliseconds.
+    """
+    try:
+        from cryptography import x509
+    except ImportError:
+        return None
+    return x509
+
+
 def _certificate_names(der):
     """(issuer, subject) of a DER certificate as [(oid, value)] lists, or None when it cannot be read."""
     try:
+        x509 = _x509()
         if x509 is not None:
             certificate = x509.load_der_x509_certificate(bytes(der))
             return ([(attribute.oid.dotted_string, attribute.value) for attribute in certificate.issuer],

@@ -193,7 +193,7 @@ def test_a_ca_path_folder_and_a_file_without_certificates(server, tmp_path):
 
 
 def test_names_are_read_without_cryptography_too(server, tls, monkeypatch):
-    monkeypatch.setattr(_client, 'x509', None)
+    monkeypatch.setattr(_client, '_x509', lambda: None)
     failure = tls_failure(server, ca_path=tls.other_ca_path)
     assert "issued by %s; the file holds '%s'" % (SERVER_ISSUER, subject_of(tls.other_ca_path)) in failure.message
 
