@@ -83,6 +83,20 @@ _MODE_USERS = re.compile(r'^[ugo]+$')
 _MODE_PERMISSIONS = re.compile(r'^[rwxXstugo]*$')
 
 
+def current_umask():
+    """This process's umask, read without changing it where Linux tells it (else set and restored at once)."""
+    try:
+        with open('/proc/self/status') as handle:
+            for line in handle:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (IOError, OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o077)
+    os.umask(umask)
+    return umask
+
+
 class MarketplaceError(ConnectwareError):
     """The app asked for is not there or does not fit, or dest cannot take it (kind config).
 
@@ -158,6 +172,10 @@ def safe_file_name(name, app):
         refuse('is not text')
     if _UNPRINTABLE.search(name):
         refuse('contains control characters')
+    if '$' in name:
+        # Ansible's file handling expands $VARIABLES in paths, so the file written would not be
+        # the one named (and a module could fail reading it back).
+        refuse("contains '$', which Ansible's file handling reads as a variable")
     base = _SEPARATORS.split(name)[-1]
     if not base.replace('.', '').strip():
         refuse('has no name part (only dots, blanks or separators)')
@@ -512,8 +530,7 @@ class Destination(object):
             # Nothing (or a link that will be replaced) to compare attributes against.
             attributes_changed = False
         else:
-            file_args = self.files.load_file_common_arguments(self.params, path=path)
-            attributes_changed = self.files.set_fs_attributes_if_different(file_args, False)
+            attributes_changed = self.apply_attributes(path)
         result['changed'] = content_changed or attributes_changed
 
     def diff(self, kind, old_bytes, content):
@@ -529,9 +546,26 @@ class Destination(object):
             before, before_header = to_text(old_bytes, errors='surrogate_or_replace'), path
         return dict(before=before, after=content, before_header=before_header, after_header=path)
 
+    def apply_attributes(self, path, with_attributes=True):
+        """Apply mode, owner, group (and the rest of the file options) to ``path``; whether any changed.
+
+        The path is used as it is: Ansible's file handling would expand $VARIABLES and ~ in it again.
+        """
+        file_args = self.files.load_file_common_arguments(self.params, path=path)
+        file_args['path'] = path
+        if not with_attributes:
+            file_args['attributes'] = None
+        return self.files.set_fs_attributes_if_different(file_args, False, expand=False)
+
     def backup(self, kind):
         if kind != 'link':
-            return self.files.backup_local(self.path)
+            try:
+                return self.files.backup_local(self.path)
+            except ConnectwareError:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
+                # ansible-core 2.19 raises a plain Exception where older versions called fail_json.
+                self.fail('dest: could not back up %s (%s): nothing is written' % (self.path, to_native(error)))
         # A link is kept as a link: what it points to is neither read nor copied.
         backup = '%s.%s.%s' % (self.path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
         try:
@@ -545,22 +579,20 @@ class Destination(object):
         if self.temporary is None:
             self.reserve()
         temporary = self.temporary
-        with open(temporary, 'wb') as stream:
+        # O_NOFOLLOW: should someone who can write in the folder put a link in its place, the
+        # write fails rather than following it.
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0)), 'wb') as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         # mode, owner and group are tried on the temporary file first: a bad one fails here, before
         # the path is touched (they are applied again to the path below).
-        file_args = self.files.load_file_common_arguments(self.params, path=temporary)
-        file_args['attributes'] = None
-        self.files.set_fs_attributes_if_different(file_args, False)
+        self.apply_attributes(temporary, with_attributes=False)
         if is_link:
             # atomic_move would copy the attributes of what the link points to; a plain rename
             # replaces the link itself, as atomically, with a file that has the new file's mode.
-            umask = os.umask(0)
-            os.umask(umask)
             if self.params.get('mode') is None:
-                os.chmod(temporary, 0o666 & ~umask)
+                os.chmod(temporary, 0o666 & ~current_umask())
             try:
                 os.rename(temporary, self.path)
             except OSError as error:

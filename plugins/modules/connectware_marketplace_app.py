@@ -23,10 +23,10 @@ description:
     an existing file is never truncated or half written when something fails.
   - O(dest) is checked before any request; see O(dest) for what is checked and what is refused.
   - Where the task runs on the controller anyway (a local connection), its action plugin runs it in the
-    controller's worker process and writes O(dest) the way the module does, with the same results. Only
-    O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes), a symbolic O(mode), or
-    SELinux enabled on the controller make it run as a module, whose file handling applies them. The README
-    says what runs where.
+    controller's worker process and writes O(dest) the way the module does, with the same results. Besides
+    the conditions under which every module of this collection runs as a module (the README's "What runs
+    where"), O(owner), O(group), O(seuser), O(serole), O(setype), O(selevel), O(attributes), a symbolic
+    O(mode), or SELinux enabled on the controller make it run as a module, whose file handling applies them.
   - Connectware documents the commissioning file only as text. It is usually YAML text and is taken as it is;
     when it is a YAML string that is, strictly, base64 of a YAML mapping (standard alphabet, padded, UTF-8
     inside; line breaks ignored), the decoded file is returned and written instead, and RV(encoding) says
@@ -67,8 +67,8 @@ options:
         C(../../x.yml) or C(/etc/x.yml)) is reduced to its last component, with a warning. A name that is
         then still no plain file name is refused, with an error naming the app, before the commissioning
         file is fetched. That is a name that is empty, only dots or blanks (C(.), C(..)), hidden (a leading
-        dot), has control characters (NUL, newline), or is longer than 255 bytes. To choose the name
-        yourself, give O(dest) as a file path.
+        dot), has control characters (NUL, newline) or C($) (which Ansible's file handling would expand), or
+        is longer than 255 bytes. To choose the name yourself, give O(dest) as a file path.
       - Checked before any request, each failing the task with nothing written - an empty O(dest), a folder that
         does not exist or that this user cannot write to, and an O(owner) or O(group) that does not exist on the
         host that writes the file. For a new file, the folder is tried (its temporary file created) before the

@@ -35,6 +35,7 @@ import time
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
+from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import current_umask
 
 # File options only the module's file handling applies (attr is the alias of attributes).
 MODULE_FILE_OPTIONS = ('owner', 'group', 'seuser', 'serole', 'selevel', 'setype', 'attributes', 'attr')
@@ -122,11 +123,21 @@ class ControllerFiles(object):
 
     @staticmethod
     def load_file_common_arguments(params, path=None):
-        """The file arguments this path applies: the path and its mode."""
+        """The file arguments this path applies: the path and its mode.
+
+        The action plugin sends every other file option to the module (``module_file_reason``);
+        one that got here anyway fails rather than being left out.
+        """
+        for option in MODULE_FILE_OPTIONS:
+            if params.get(option) is not None:
+                raise ConnectwareError('%s: only the module path applies it' % option, kind='config')
         return dict(path=path, mode=params.get('mode'))
 
     def set_fs_attributes_if_different(self, file_args, changed, diff=None, expand=True):  # pylint: disable=unused-argument
-        """Apply ``mode`` where it differs (not in check mode); ``changed`` or whether it differed."""
+        """Apply ``mode`` where it differs (not in check mode); ``changed`` or whether the mode changed.
+
+        The path is taken as it is (``expand`` is accepted for AnsibleModule's signature).
+        """
         if file_args.get('mode') is None:
             return changed
         path = file_args['path']
@@ -135,20 +146,33 @@ class ControllerFiles(object):
             # The action plugin sends symbolic modes to the module; nothing else calls this with one.
             raise ConnectwareError('mode %s is symbolic: only the module path applies it' % file_args['mode'],
                                    kind='config')
-        if stat.S_IMODE(os.lstat(path).st_mode) == mode:
-            return changed
-        if not self.check_mode:
-            try:
-                os.chmod(path, mode)
-            except (OSError, OverflowError) as error:
-                raise ConnectwareError('mode: chmod failed on %s: %s' % (path, to_native(error)), kind='config')
-        return True
+        try:
+            before = os.lstat(path)
+            if stat.S_ISLNK(before.st_mode):
+                # Someone put a link here: chmod would change what it points to.
+                raise OSError(errno.ELOOP, 'it is a symbolic link')
+            if stat.S_IMODE(before.st_mode) == mode:
+                return changed
+            if self.check_mode:
+                return True
+            os.chmod(path, mode)
+            # As AnsibleModule: what counts is the mode the file has now (bits beyond 07777, or bits
+            # the kernel drops, change nothing).
+            return changed or stat.S_IMODE(os.lstat(path).st_mode) != stat.S_IMODE(before.st_mode)
+        except (OSError, OverflowError) as error:
+            raise ConnectwareError('mode: chmod failed on %s: %s' % (path, to_native(error)), kind='config')
 
     def backup_local(self, path):
         """A copy of ``path`` keeping mode and times, named as AnsibleModule names backups; its name."""
         if not os.path.exists(path):
             return ''
-        backup = '%s.%s.%s' % (path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
+        stamp = time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime())
+        backup = '%s.%s.%s' % (path, os.getpid(), stamp)
+        # A module process makes one backup; this worker may make several in a second (a loop).
+        serial = 1
+        while os.path.lexists(backup):
+            serial += 1
+            backup = '%s.%s-%d.%s' % (path, os.getpid(), serial, stamp)
         if not self.check_mode:
             try:
                 shutil.copy2(path, backup)
@@ -160,26 +184,30 @@ class ControllerFiles(object):
 
     @staticmethod
     def atomic_move(src, dest, unsafe_writes=False):
-        """Rename ``src`` over ``dest``, keeping an existing file's mode and owner; a new file's mode from the umask.
+        """Rename ``src`` over ``dest``, keeping an existing file's owner, mode and extended attributes;
+        a new file's mode from the umask. The file's times are now, as the content is new.
 
-        ``src`` is a temporary file in ``dest``'s folder, so the rename never crosses file systems;
-        where the file system refuses it anyway, ``unsafe_writes`` writes the content in place.
+        As ansible-core 2.19: the owner first (a chown clears setuid and setgid bits), then the
+        mode. ``src`` is a temporary file in ``dest``'s folder, so the rename never crosses file
+        systems; where the file system refuses it anyway, ``unsafe_writes`` writes the content in place.
         """
         creating = not os.path.exists(dest)
         try:
             if not creating:
-                shutil.copystat(dest, src)
                 _keep_owner(dest, src)
-            os.rename(src, dest)
+                shutil.copystat(dest, src)
+                os.utime(src, None)
+            try:
+                os.rename(src, dest)
+            except (IOError, OSError) as error:
+                if not (unsafe_writes and getattr(error, 'errno', None) in _RENAME_REFUSED):
+                    raise
+                _write_in_place(src, dest)
+            if creating:
+                os.chmod(dest, _NEW_FILE_PERMISSIONS & ~current_umask())
         except (IOError, OSError) as error:
-            if not (unsafe_writes and getattr(error, 'errno', None) in _RENAME_REFUSED):
-                raise ConnectwareError('dest: could not replace %s (%s): nothing is written'
-                                       % (dest, to_native(error)), kind='config')
-            _write_in_place(src, dest)
-        if creating:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(dest, _NEW_FILE_PERMISSIONS & ~umask)
+            raise ConnectwareError('dest: could not replace %s (%s): nothing is written' % (dest, to_native(error)),
+                                   kind='config')
 
 
 def _name(lookup, number):
@@ -203,7 +231,8 @@ def _keep_owner(source, target):
 
 def _write_in_place(src, dest):
     try:
-        with open(src, 'rb') as source, open(dest, 'wb') as target:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0)
+        with open(src, 'rb') as source, os.fdopen(os.open(dest, flags, _NEW_FILE_PERMISSIONS), 'wb') as target:
             shutil.copyfileobj(source, target)
             target.flush()
             os.fsync(target.fileno())

@@ -89,8 +89,7 @@ def requests_of(host):
 
 # -- the same results on both paths ---------------------------------------------------------
 
-BAD_ARGUMENTS = ('info unknown option', 'health wrong type', 'license wrong choice', 'service mutually exclusive',
-                 'app symbolic mode')
+BAD_ARGUMENTS = ('info unknown option', 'health wrong type', 'license wrong choice', 'service mutually exclusive')
 # The backup's name holds the writing process's id and the time.
 _BACKUP_SUFFIX = re.compile(r'\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~$')
 
@@ -121,10 +120,13 @@ def prepare_app_folder(folder):
 
 
 def folder_files(folder):
-    """{name: (content, mode)} of what a run left in ``folder``; backups named without pid and time."""
-    return dict((_BACKUP_SUFFIX.sub('.<pid>.<time>~', name),
-                 ((folder / name).read_text(), stat.S_IMODE(os.stat(str(folder / name)).st_mode)))
-                for name in os.listdir(str(folder)))
+    """{name: (content, mode, owner, group)} of what a run left in ``folder``; backups named without pid and time."""
+    found = {}
+    for name in os.listdir(str(folder)):
+        info = os.stat(str(folder / name))
+        found[_BACKUP_SUFFIX.sub('.<pid>.<time>~', name)] = ((folder / name).read_text(), stat.S_IMODE(info.st_mode),
+                                                            info.st_uid, info.st_gid)
+    return found
 
 
 def main_cases(app_folder):
@@ -298,6 +300,8 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
                                        'service': 'service', 'app': 'marketplace_app'}[name.split()[0]]
             expected = in_process_line(module) if path == 'in-process' else module_line(
                 module, 'forced by CONNECTWARE_EXECUTION')
+            if name == 'app symbolic mode' and path == 'in-process':
+                expected = module_line(module, "mode is symbolic, which the module's file handling applies")
             assert path_lines(lines) == {expected: 1}, (path, name, lines)
 
     one = runs['in-process']
@@ -343,14 +347,15 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
     assert one.result('app symbolic mode')['msg'].startswith('mode must be in octal or symbolic form')
     # What the two paths wrote, mode by mode: the same files, contents and modes.
     assert files['in-process'] == files['module']
+    me = (os.getuid(), os.getgid())
     if check:
-        assert folder == {'existing.yml': ('old: content\n', 0o604)}
+        assert folder == {'existing.yml': ('old: content\n', 0o604) + me}
         assert 'backup_file' not in one.result('app backup')
     else:
         assert one.result('app backup')['backup_file'].startswith(one.result('app backup')['dest'] + '.')
         assert sorted(folder) == ['app.yml', 'existing.yml', 'existing.yml.<pid>.<time>~', 'opcua-to-mqtt.yml']
-        assert folder['app.yml'][1] == 0o600 and folder['existing.yml'][1] == 0o604
-        assert folder['existing.yml.<pid>.<time>~'] == ('old: content\n', 0o604)
+        assert folder['app.yml'][1:] == (0o600,) + me and folder['existing.yml'][1:] == (0o604,) + me
+        assert folder['existing.yml.<pid>.<time>~'] == ('old: content\n', 0o604) + me
 
     # The same results, task by task, and the same requests.
     volatile_days = runs['in-process'].finished_on != runs['module'].finished_on

@@ -5,6 +5,7 @@
 
 import base64
 import hashlib
+import json
 import os
 import stat
 import sys
@@ -917,30 +918,109 @@ def test_bad_mode_fails_before_any_request(run_module_path, server, tmp_path):
     assert server.calls == [] and os.listdir(str(tmp_path)) == []
 
 
+SCENARIOS = {
+    # name: (what is at dest's place first: None, text or ('link', target); module args; listing filename)
+    'replace with mode': ('old: 1\n', dict(mode='0640'), None),
+    'replace keeping mode, backup': ('old: 1\n', dict(backup=True), None),
+    'new file': (None, dict(), None),
+    'unchanged': (FILE, dict(mode='0604'), None),
+    'symlink replaced': (('link', 'outside.yml'), dict(backup=True), None),
+    'folder, name reduced': ('folder', dict(), 'sub/../x.yml'),
+    'mode beyond the bits': (FILE, dict(mode='01000604'), None),
+}
+
+
+def prepare(folder, first):
+    """``folder`` with what is at the target's place first; the dest to give."""
+    folder.mkdir()
+    (folder / 'outside.yml').write_text('outside: untouched\n')
+    target = folder / 'app.yml'
+    if first == 'folder':
+        (folder / 'apps').mkdir()
+        return str(folder / 'apps')
+    if isinstance(first, tuple):
+        target.symlink_to(folder / first[1])
+    elif first is not None:
+        target.write_text(first)
+        os.chmod(str(target), 0o604)
+        os.utime(str(target), (1700000000, 1700000000))
+    return str(target)
+
+
+def written(folder):
+    """{name: (content, mode, uid, gid, new times)} under ``folder``; backups without pid and time."""
+    found = {}
+    for root, _dirs, names in os.walk(str(folder)):
+        for name in names:
+            path = os.path.join(root, name)
+            info = os.lstat(path)
+            key = os.path.relpath(path, str(folder)).split('.%d' % os.getpid())[0]
+            content = os.readlink(path) if stat.S_ISLNK(info.st_mode) else open(path).read()
+            found[key] = (content.replace(str(folder), '<folder>'), stat.S_IMODE(info.st_mode), info.st_uid,
+                          info.st_gid, info.st_mtime > 1700000000)
+    return found
+
+
+def normalized(result, folder):
+    """The result as sorted JSON, with the folder and the process id (in backup names) left out."""
+    return json.dumps(result, sort_keys=True).replace(str(folder), '<folder>').replace('.%d.' % os.getpid(), '.<pid>.')
+
+
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_both_paths_give_the_same_result(server, warnings, tmp_path, check_mode):
-    """Key for key, as the action plugin returns them: with the file's owner, mode and size that
-    AnsibleModule adds to a result naming a file."""
+@pytest.mark.parametrize('scenario', sorted(SCENARIOS))
+def test_both_paths_give_the_same_result_and_files(server, tmp_path, monkeypatch, check_mode, scenario):
+    """Key for key (with the file's owner, mode and size that AnsibleModule adds to a result naming
+    a file), warning for warning, and file for file: content, mode, owner, group, new times."""
+    first, options, filename = SCENARIOS[scenario]
+    if filename:
+        server.answers['/api/marketplace/apps'] = [entry(filename=filename)]
+    monkeypatch.setattr(_marketplace.time, 'strftime', lambda fmt, when=None: '2026-11-30@01:02:03~')
+    monkeypatch.setattr('ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files.time.strftime',
+                        lambda fmt, when=None: '2026-11-30@01:02:03~')
+    monkeypatch.setattr(basic.time, 'strftime', lambda fmt, when=None: '2026-11-30@01:02:03~')
+
     def get(self, path, params=None):  # pylint: disable=unused-argument,redefined-outer-name
         return FakeClient(server).get(path, params=params)
-    results = {}
+    outcome = {}
     for path in ('module', 'in-process'):
-        folder = tmp_path / path
-        folder.mkdir()
-        (folder / 'app.yml').write_text('old: 1\n')
-        os.chmod(str(folder / 'app.yml'), 0o604)
-        args = dict(url=BASE_URL, token='unit-token', retries=0, name='OPC UA to MQTT', dest=str(folder / 'app.yml'),
-                    mode='0640')
+        folder = tmp_path / ('m' if path == 'module' else 'i')  # same length: a link's size is its target's
+        args = dict(url=BASE_URL, token='unit-token', retries=0, name='OPC UA to MQTT', dest=prepare(folder, first),
+                    **options)
+        seen = []
+        monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, message: seen.append(message))
         with mock.patch.object(ConnectwareClient, 'get', get):
             if path == 'in-process':
-                failed, result = in_process(args, check_mode, True, warnings)
+                failed, result = in_process(args, check_mode, True, seen)
             else:
                 failed, result = run_module(connectware_marketplace_app.main, args, check_mode=check_mode, diff=True)
         assert not failed, result
-        result['dest'] = result['dest'].replace(str(folder), '<folder>')
-        result['diff'] = dict((key, value.replace(str(folder), '<folder>')) for key, value in result['diff'].items())
         result.pop('invocation', None)  # the module's comes from exit_json (compared in the integration tests)
-        results[path] = result
-    assert results['in-process'] == results['module']
-    assert results['module']['mode'] == ('0604' if check_mode else '0640')
-    assert results['module']['state'] == 'file' and results['module']['size'] == (7 if check_mode else len(FILE))
+        outcome[path] = (normalized(result, folder), seen, written(folder))
+    assert outcome['in-process'][0] == outcome['module'][0]
+    assert outcome['in-process'][1] == outcome['module'][1]
+    assert outcome['in-process'][2] == outcome['module'][2]
+    files = outcome['module'][2]
+    assert files['outside.yml'] == ('outside: untouched\n', 0o644, os.getuid(), os.getgid(), True)
+    if scenario == 'folder, name reduced':
+        assert outcome['module'][1] and "only 'x.yml' is used" in outcome['module'][1][0]
+
+
+def test_server_name_with_a_variable_is_refused(run, server, tmp_path):
+    server.answers['/api/marketplace/apps'] = [entry(filename='$HOME.yml')]
+    failed, result = run(name='OPC UA to MQTT', dest=str(tmp_path), mode='0600')
+    assert failed and "its file name '$HOME.yml' contains '$', which Ansible's file handling reads as a variable" \
+        in result['msg']
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_failed_backup_fails_naming_dest(run_module_path, server, tmp_path, monkeypatch):
+    """ansible-core 2.19's backup_local raises where older versions call fail_json: the same clear failure."""
+    dest = tmp_path / 'a.yml'
+    dest.write_text('keep: me\n')
+
+    def raising(self, path):  # pylint: disable=unused-argument
+        raise Exception('Could not make backup')  # pylint: disable=broad-exception-raised
+    monkeypatch.setattr(basic.AnsibleModule, 'backup_local', raising)
+    failed, result = run_module_path(name='OPC UA to MQTT', dest=str(dest), backup=True)
+    assert failed and result['msg'] == 'dest: could not back up %s (Could not make backup): nothing is written' % dest
+    assert dest.read_text() == 'keep: me\n' and os.listdir(str(tmp_path)) == ['a.yml']

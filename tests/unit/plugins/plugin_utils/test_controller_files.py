@@ -90,13 +90,55 @@ def test_mode_applied_where_different_and_never_in_check_mode(tmp_path, check_mo
     path.write_text('x')
     os.chmod(str(path), 0o644)
     files = ControllerFiles(check_mode=check_mode)
-    args = files.load_file_common_arguments({'mode': '0600', 'owner': 'ignored'}, path=str(path))
+    args = files.load_file_common_arguments({'mode': '0600', 'owner': None}, path=str(path))
     assert args == {'path': str(path), 'mode': '0600'}
     assert files.set_fs_attributes_if_different(args, False) is True
     assert stat.S_IMODE(os.stat(str(path)).st_mode) == (0o644 if check_mode else 0o600)
     if not check_mode:
         assert files.set_fs_attributes_if_different(args, False) is False
     assert files.set_fs_attributes_if_different(dict(args, mode=None), 'as before') == 'as before'
+
+
+@pytest.mark.parametrize('option', ['owner', 'group', 'setype', 'attributes'])
+def test_module_only_option_is_never_left_out(option):
+    with pytest.raises(ConnectwareError) as raised:
+        ControllerFiles.load_file_common_arguments({'mode': None, option: 'x'}, path='/x')
+    assert raised.value.message == '%s: only the module path applies it' % option
+
+
+def test_mode_beyond_the_permission_bits_changes_nothing_twice(tmp_path):
+    """As AnsibleModule: the change is what the file's mode became, not what was asked."""
+    path = tmp_path / 'f'
+    path.write_text('x')
+    os.chmod(str(path), 0o644)
+    files = ControllerFiles()
+    args = {'path': str(path), 'mode': '01000644'}
+    assert files.set_fs_attributes_if_different(args, False) is False
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o644
+
+
+def test_mode_is_never_applied_through_a_link(tmp_path):
+    target = tmp_path / 'target'
+    target.write_text('x')
+    os.chmod(str(target), 0o644)
+    (tmp_path / 'link').symlink_to(target)
+    with pytest.raises(ConnectwareError) as raised:
+        ControllerFiles().set_fs_attributes_if_different({'path': str(tmp_path / 'link'), 'mode': '0600'}, False)
+    assert raised.value.message == 'mode: chmod failed on %s: [Errno 40] it is a symbolic link' % (tmp_path / 'link')
+    assert stat.S_IMODE(os.stat(str(target)).st_mode) == 0o644
+
+
+def test_backups_in_the_same_second_get_their_own_names(tmp_path, monkeypatch):
+    monkeypatch.setattr(_controller_files.time, 'strftime', lambda fmt, when: '2026-11-30@01:02:03~')
+    path = tmp_path / 'f'
+    names = []
+    for content in ('one', 'two', 'three'):
+        path.write_text(content)
+        names.append(ControllerFiles().backup_local(str(path)))
+    assert names == ['%s.%d.2026-11-30@01:02:03~' % (path, os.getpid()),
+                     '%s.%d-2.2026-11-30@01:02:03~' % (path, os.getpid()),
+                     '%s.%d-3.2026-11-30@01:02:03~' % (path, os.getpid())]
+    assert [open(name).read() for name in names] == ['one', 'two', 'three']
 
 
 def test_mode_failures_are_config_errors(tmp_path, monkeypatch):
@@ -150,10 +192,13 @@ def test_move_of_a_new_file_and_over_an_existing_one(tmp_path):
     existing = tmp_path / 'existing'
     existing.write_text('old')
     os.chmod(str(existing), 0o604)
+    os.utime(str(existing), (1700000000, 1700000000))
     source = tmp_path / 'tmp2'
     source.write_text('replaced')
     ControllerFiles.atomic_move(str(source), str(existing))
     assert existing.read_text() == 'replaced' and stat.S_IMODE(os.stat(str(existing)).st_mode) == 0o604
+    # New content, new times (the old file's are not copied over).
+    assert os.stat(str(existing)).st_mtime > 1700000000
     assert sorted(os.listdir(str(tmp_path))) == ['existing', 'new']
 
 
@@ -176,7 +221,6 @@ def test_unsafe_writes_only_for_a_refused_rename(tmp_path, monkeypatch):
 def test_unsafe_write_failure_cleans_up(tmp_path, monkeypatch):
     existing = tmp_path / 'existing'
     existing.write_text('old')
-    os.chmod(str(tmp_path), 0o755)
     source = tmp_path / 'tmp'
     source.write_text('new')
 
@@ -211,3 +255,33 @@ def test_path_info_as_ansible_module_adds_it(tmp_path):
     assert ControllerFiles.add_path_info({'dest': str(tmp_path / 'f')})['state'] == 'hard'
     assert ControllerFiles.add_path_info({'dest': str(tmp_path / 'dir')})['state'] == 'directory'
     assert ControllerFiles.add_path_info({'changed': False}) == {'changed': False}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='only root can give a file to another user')
+def test_setuid_file_of_another_user_keeps_owner_and_bits(tmp_path):
+    """The owner first, then the mode: a chown after the mode would clear setuid and setgid."""
+    existing = tmp_path / 'existing'
+    existing.write_text('old')
+    os.chown(str(existing), 4711, 4712)
+    os.chmod(str(existing), 0o6755)
+    source = tmp_path / 'tmp'
+    source.write_text('new')
+    ControllerFiles.atomic_move(str(source), str(existing))
+    info = os.stat(str(existing))
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4711, 4712, 0o6755)
+
+
+def test_unsafe_writes_create_a_new_file_in_place(tmp_path, monkeypatch):
+    source = tmp_path / 'tmp'
+    source.write_text('new')
+
+    def busy(source_path, target_path):
+        raise OSError(errno.EBUSY, 'Device or resource busy')
+    monkeypatch.setattr(_controller_files.os, 'rename', busy)
+    umask = os.umask(0o022)
+    try:
+        ControllerFiles.atomic_move(str(source), str(tmp_path / 'new'), unsafe_writes=True)
+    finally:
+        os.umask(umask)
+    assert os.listdir(str(tmp_path)) == ['new'] and (tmp_path / 'new').read_text() == 'new'
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'new')).st_mode) == 0o644
