@@ -124,8 +124,8 @@ def folder_files(folder):
     found = {}
     for name in os.listdir(str(folder)):
         info = os.stat(str(folder / name))
-        found[_BACKUP_SUFFIX.sub('.<pid>.<time>~', name)] = ((folder / name).read_text(), stat.S_IMODE(info.st_mode),
-                                                            info.st_uid, info.st_gid)
+        key = _BACKUP_SUFFIX.sub('.<pid>.<time>~', name)
+        found[key] = ((folder / name).read_text(), stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
     return found
 
 
