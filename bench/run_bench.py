@@ -52,7 +52,12 @@ ROWS = {
     'steps_record': ('gate_steps_record.yml', {}, '+ "Record the verdict" (`set_fact`)'),
     'steps_all': ('gate_steps_all.yml', {}, '+ "Write the report" (once per batch, skipped) and "Close the gate" '
                   '(skipped for a fit host)'),
+    # Only with --before: the same playbook against the collection at a commit from before the
+    # in-process path (no action plugin, always a module), in the same interleaved run.
+    'info_before': ('info_all.yml', {}, '`connectware_info` all subsets, the module from before the in-process path'),
 }
+# The rows that run against the collection of --before.
+BEFORE_ROWS = ('info_before',)
 # Interleaved at each fleet size of --hosts; the role's steps at --steps-hosts as well; at the
 # sizes of --scale that are not in --hosts, the rows the scale test needs.
 COMPARISON_ROWS = ['ping', 'info', 'info_module', 'gate', 'baseline']
@@ -119,13 +124,13 @@ class Runner(object):
         return measured, completed.stdout
 
 
-def interleaved(runner, inventory, rows, reps, label):
+def interleaved(runner, inventory, rows, reps, label, before_runner=None):
     """Runs the rows A, B, C, A, B, C... ``reps`` times; returns row -> list of measurements."""
     runs = dict((row, []) for row in rows)
     for rep in range(reps):
         for row in rows:
             playbook, env, _what = ROWS[row]
-            measured, _output = runner.run(playbook, inventory, env)
+            measured, _output = (before_runner if row in BEFORE_ROWS else runner).run(playbook, inventory, env)
             runs[row].append(measured)
             print('  %s rep %d %-13s %6.2f s wall, %6.2f s Ansible CPU, %5.2f s simulator CPU, %5.2f s others' % (
                 label, rep + 1, row, measured['wall'], measured['ansible_cpu'], measured['simulator_cpu'],
@@ -167,6 +172,22 @@ def check_paths(runner, inventory, host):
                              % (playbook, ' with %s' % env if env else '', line))
         seen.append(line)
     return seen
+
+
+def before_collection(workdir, revision):
+    """A collections path holding this repository's collection at ``revision`` (git archive, no worktree)."""
+    commit = subprocess.run(['git', 'rev-parse', '--verify', revision + '^{commit}'], cwd=REPO, capture_output=True,
+                            text=True, check=False)
+    if commit.returncode != 0:
+        raise SystemExit('--before %s: not a commit of this repository (%s)' % (revision, commit.stderr.strip()))
+    root = os.path.join(workdir, 'before-%s' % commit.stdout.strip()[:12])
+    target = os.path.join(root, 'ansible_collections', 'iiot', 'connectware')
+    if not os.path.isdir(target):
+        os.makedirs(target)
+        archive = subprocess.run(['git', 'archive', '--format=tar', commit.stdout.strip()], cwd=REPO,
+                                 capture_output=True, check=True)
+        subprocess.run(['tar', '-x', '-C', target], input=archive.stdout, check=True)
+    return root, commit.stdout.strip()
 
 
 def fleet_of(workdir, hosts):
@@ -283,6 +304,9 @@ def main(argv=None):
                         help='where Ansible finds iiot.connectware (default: this checkout, as `make collection` links it)')
     parser.add_argument('--results', help='where to write the results JSON (default: bench/results-<date>.json)')
     parser.add_argument('--workdir', default=os.path.join(REPO, '.tmp', 'bench'))
+    parser.add_argument('--before', metavar='REVISION',
+                        help='also run connectware_info against the collection at this commit, side by side at the '
+                             'sizes of --hosts: the module path of today against the module of before')
     parser.add_argument('--render', metavar='RESULTS_JSON',
                         help='only write the report again from the results JSON of an earlier run')
     args = parser.parse_args(argv)
@@ -302,14 +326,22 @@ def main(argv=None):
     check_step_copies()
     os.makedirs(args.workdir, exist_ok=True)
     runner = Runner(args.forks, args.workdir, args.collections_path)
+    before_runner = None
+    if args.before:
+        before_path, before_commit = before_collection(args.workdir, args.before)
+        before_runner = Runner(args.forks, args.workdir, before_path)
     started = time.monotonic()
     now = datetime.datetime.now(datetime.timezone.utc)
     results = dict(args=dict(vars(args), hosts=hosts, scale=scale, steps_hosts=steps_hosts), argv=argv,
                    machine=machine_facts(), when=now.strftime('%Y-%m-%d %H:%M UTC'), fleets={})
+    if before_runner is not None:
+        results['before_commit'] = before_commit
 
     sizes = sorted(set(hosts) | set(scale) | {steps_hosts})
     for size in sizes:
         rows = list(COMPARISON_ROWS if size in hosts else SCALE_ROWS if size in scale else ['ping'])
+        if before_runner is not None and size in hosts:
+            rows += list(BEFORE_ROWS)
         if size == steps_hosts:
             rows += STEP_ROWS
         print('fleet of %d hosts, forks %d, %d repetitions of %s (%.0f s so far)' % (
@@ -319,7 +351,8 @@ def main(argv=None):
             inventory = fleet.write_inventory(os.path.join(args.workdir, 'inventory-%d.yml' % size))
             if 'paths' not in results:
                 results['paths'] = check_paths(runner, inventory, next(iter(fleet)).name)
-            results['fleets'][str(size)] = interleaved(runner, inventory, rows, args.reps, '%d hosts' % size)
+            results['fleets'][str(size)] = interleaved(runner, inventory, rows, args.reps, '%d hosts' % size,
+                                                       before_runner=before_runner)
             if size == steps_hosts:
                 print('request counts on the fleet of %d hosts' % size, flush=True)
                 results['requests'] = request_counts(runner, args.workdir, fleet)
@@ -521,8 +554,20 @@ def targets_section(results, measured):
         lines.append('| `deployment_gate` ≤ %.2f× `ping` | %s | %s |' % (
             TARGETS['gate_vs_ping'], ', '.join('%.2f× at %d' % (ratio, size) for size, ratio in gate),
             verdict(all(ratio <= TARGETS['gate_vs_ping'] for _size, ratio in gate))))
+    side_by_side = [(size, measured.ratio(size, 'info_module', 'info_before')) for size in hosts
+                    if measured.has(size, 'info_module', 'info_before')]
+    if side_by_side:
+        lines.append('| module path (forced): no slower than the module before the in-process path (commit %s, in '
+                     'the same run) | %s | %s |' % (
+                         results['before_commit'][:10],
+                         ', '.join('%.2f× at %d (%.2f× against %.2f× `ping`)' % (
+                             ratio, size, measured.ratio(size, 'info_module', 'ping'),
+                             measured.ratio(size, 'info_before', 'ping')) for size, ratio in side_by_side),
+                         verdict(all(ratio <= 1.0 for _size, ratio in side_by_side))))
     module = []
     for size in hosts:
+        if side_by_side:
+            break
         if measured.has(size, 'info_module', 'ping'):
             known, before = before_at(size)
             module.append((size, measured.ratio(size, 'info_module', 'ping'), known, before))
@@ -546,7 +591,8 @@ def targets_section(results, measured):
                              verdict(last / first <= TARGETS['flat'])))
     pairs = [('info', 'ping', '`connectware_info` in-process over `ping`'),
              ('gate', 'baseline', 'the gate over the hand-written gate'), ('gate', 'ping', 'the gate over `ping`'),
-             ('info_module', 'ping', 'the module path over `ping`')]
+             ('info_module', 'ping', 'the module path over `ping`'),
+             ('info_module', 'info_before', 'the module path over the module before')]
     others = []
     for row, against, what in pairs:
         sizes = [size for size in sorted(measured.fleets) if measured.has(size, row, against)]
@@ -572,7 +618,10 @@ def side_by_side_section(measured, hosts):
              ('info_module', 'ping', '`connectware_info` all subsets, module path (A) vs `ping` (B)'),
              ('info', 'info_module', '`connectware_info`: in-process (A) vs module path (B)'),
              ('gate', 'baseline', '`deployment_gate` (A) vs hand-written `uri` ×4 + `assert` (B)'),
-             ('gate', 'ping', '`deployment_gate` (A) vs `ping` (B)')]
+             ('gate', 'ping', '`deployment_gate` (A) vs `ping` (B)'),
+             ('info_module', 'info_before', '`connectware_info`: module path (A) vs the module before the in-process '
+              'path (B)'),
+             ('info_before', 'ping', '`connectware_info`: the module before the in-process path (A) vs `ping` (B)')]
     for row, against, what in pairs:
         for size in sorted(measured.fleets):
             if measured.has(size, row, against):
