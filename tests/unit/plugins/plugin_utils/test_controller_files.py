@@ -202,15 +202,23 @@ def test_move_of_a_new_file_and_over_an_existing_one(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == ['existing', 'new']
 
 
-def test_unsafe_writes_only_for_a_refused_rename(tmp_path, monkeypatch):
-    existing = tmp_path / 'existing'
+def old_and_new(tmp_path):
+    """An existing file, and the temporary file meant to replace it."""
+    existing, source = tmp_path / 'existing', tmp_path / 'tmp'
     existing.write_text('old')
-    source = tmp_path / 'tmp'
     source.write_text('new')
+    return existing, source
 
-    def failing(source_path, target_path):
-        raise OSError(errno.ENOENT, 'No such file or directory')
-    monkeypatch.setattr(_controller_files.os, 'rename', failing)
+
+def refuse_renames(monkeypatch, number, text):
+    def refusing(source_path, target_path):
+        raise OSError(number, text)
+    monkeypatch.setattr(_controller_files.os, 'rename', refusing)
+
+
+def test_unsafe_writes_only_for_a_refused_rename(tmp_path, monkeypatch):
+    existing, source = old_and_new(tmp_path)
+    refuse_renames(monkeypatch, errno.ENOENT, 'No such file or directory')
     # Not a refusal that writing in place works around: the failure stands, dest untouched.
     with pytest.raises(ConnectwareError) as raised:
         ControllerFiles.atomic_move(str(source), str(existing), unsafe_writes=True)
@@ -219,17 +227,11 @@ def test_unsafe_writes_only_for_a_refused_rename(tmp_path, monkeypatch):
 
 
 def test_unsafe_write_failure_cleans_up(tmp_path, monkeypatch):
-    existing = tmp_path / 'existing'
-    existing.write_text('old')
-    source = tmp_path / 'tmp'
-    source.write_text('new')
-
-    def busy(source_path, target_path):
-        raise OSError(errno.EBUSY, 'Device or resource busy')
+    existing, source = old_and_new(tmp_path)
+    refuse_renames(monkeypatch, errno.EBUSY, 'Device or resource busy')
 
     def no_fsync(descriptor):
         raise OSError(errno.EIO, 'Input/output error')
-    monkeypatch.setattr(_controller_files.os, 'rename', busy)
     monkeypatch.setattr(_controller_files.os, 'fsync', no_fsync)
     with pytest.raises(ConnectwareError) as raised:
         ControllerFiles.atomic_move(str(source), str(existing), unsafe_writes=True)
@@ -274,10 +276,7 @@ def test_setuid_file_of_another_user_keeps_owner_and_bits(tmp_path):
 def test_unsafe_writes_create_a_new_file_in_place(tmp_path, monkeypatch):
     source = tmp_path / 'tmp'
     source.write_text('new')
-
-    def busy(source_path, target_path):
-        raise OSError(errno.EBUSY, 'Device or resource busy')
-    monkeypatch.setattr(_controller_files.os, 'rename', busy)
+    refuse_renames(monkeypatch, errno.EBUSY, 'Device or resource busy')
     umask = os.umask(0o022)
     try:
         ControllerFiles.atomic_move(str(source), str(tmp_path / 'new'), unsafe_writes=True)
