@@ -557,15 +557,22 @@ class Destination(object):
             file_args['attributes'] = None
         return self.files.set_fs_attributes_if_different(file_args, False, expand=False)
 
+    def file_step(self, what, step, *args, **kwargs):
+        """``step(*args, **kwargs)``, one of Ansible's file-handling steps; its failure names dest.
+
+        ansible-core 2.19 raises a plain Exception where older versions called fail_json.
+        """
+        try:
+            return step(*args, **kwargs)
+        except ConnectwareError:
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            self.fail('dest: could not %s %s (%s): nothing is written' % (what, self.path, to_native(error)))
+        return None  # not reached: fail raises
+
     def backup(self, kind):
         if kind != 'link':
-            try:
-                return self.files.backup_local(self.path)
-            except ConnectwareError:
-                raise
-            except Exception as error:  # pylint: disable=broad-except
-                # ansible-core 2.19 raises a plain Exception where older versions called fail_json.
-                self.fail('dest: could not back up %s (%s): nothing is written' % (self.path, to_native(error)))
+            return self.file_step('back up', self.files.backup_local, self.path)
         # A link is kept as a link: what it points to is neither read nor copied.
         backup = '%s.%s.%s' % (self.path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
         try:
@@ -598,13 +605,8 @@ class Destination(object):
             except OSError as error:
                 self.fail('dest: could not replace the symlink %s (%s): nothing is written' % (self.path, error))
         else:
-            try:
-                self.files.atomic_move(temporary, self.path, unsafe_writes=self.params['unsafe_writes'])
-            except ConnectwareError:
-                raise
-            except Exception as error:  # pylint: disable=broad-except
-                # ansible-core 2.19 raises a plain Exception where older versions called fail_json.
-                self.fail('dest: could not replace %s (%s): nothing is written' % (self.path, to_native(error)))
+            self.file_step('replace', self.files.atomic_move, temporary, self.path,
+                           unsafe_writes=self.params['unsafe_writes'])
         self.temporary = None
 
 
