@@ -83,6 +83,23 @@ _MODE_USERS = re.compile(r'^[ugo]+$')
 _MODE_PERMISSIONS = re.compile(r'^[rwxXstugo]*$')
 
 
+# The mode a new file gets before the umask, as AnsibleModule gives it.
+NEW_FILE_PERMISSIONS = 0o666
+
+
+def backup_name(path):
+    """A backup's name as AnsibleModule names it, ``path.PID.YYYY-MM-DD@HH:MM:SS~``, with a serial after the
+    process id when that name is taken (a module process makes one backup; a worker may make several in a
+    second, in a loop)."""
+    stamp = time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime())
+    name = '%s.%s.%s' % (path, os.getpid(), stamp)
+    serial = 1
+    while os.path.lexists(name):
+        serial += 1
+        name = '%s.%s-%d.%s' % (path, os.getpid(), serial, stamp)
+    return name
+
+
 def current_umask():
     """This process's umask, read without changing it where Linux tells it (else set and restored at once)."""
     try:
@@ -574,7 +591,7 @@ class Destination(object):
         if kind != 'link':
             return self.file_step('back up', self.files.backup_local, self.path)
         # A link is kept as a link: what it points to is neither read nor copied.
-        backup = '%s.%s.%s' % (self.path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
+        backup = backup_name(self.path)
         try:
             os.symlink(os.readlink(self.path), backup)
         except OSError as error:
@@ -599,7 +616,7 @@ class Destination(object):
             # atomic_move would copy the attributes of what the link points to; a plain rename
             # replaces the link itself, as atomically, with a file that has the new file's mode.
             if self.params.get('mode') is None:
-                os.chmod(temporary, 0o666 & ~current_umask())
+                os.chmod(temporary, NEW_FILE_PERMISSIONS & ~current_umask())
             try:
                 os.rename(temporary, self.path)
             except OSError as error:

@@ -30,18 +30,20 @@ import os
 import pwd
 import shutil
 import stat
-import time
 
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
-from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import current_umask
+from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import (
+    NEW_FILE_PERMISSIONS,
+    backup_name,
+    current_umask,
+)
 
 # File options only the module's file handling applies (attr is the alias of attributes).
 MODULE_FILE_OPTIONS = ('owner', 'group', 'seuser', 'serole', 'selevel', 'setype', 'attributes', 'attr')
 # Errors of a rename that unsafe_writes may work around by writing in place, as AnsibleModule does.
 _RENAME_REFUSED = (errno.EPERM, errno.EXDEV, errno.EACCES, errno.ETXTBSY, errno.EBUSY)
-_NEW_FILE_PERMISSIONS = 0o666
 
 
 def octal_mode(value):
@@ -166,13 +168,7 @@ class ControllerFiles(object):
         """A copy of ``path`` keeping mode and times, named as AnsibleModule names backups; its name."""
         if not os.path.exists(path):
             return ''
-        stamp = time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime())
-        backup = '%s.%s.%s' % (path, os.getpid(), stamp)
-        # A module process makes one backup; this worker may make several in a second (a loop).
-        serial = 1
-        while os.path.lexists(backup):
-            serial += 1
-            backup = '%s.%s-%d.%s' % (path, os.getpid(), serial, stamp)
+        backup = backup_name(path)
         if not self.check_mode:
             try:
                 shutil.copy2(path, backup)
@@ -204,7 +200,7 @@ class ControllerFiles(object):
                     raise
                 _write_in_place(src, dest)
             if creating:
-                os.chmod(dest, _NEW_FILE_PERMISSIONS & ~current_umask())
+                os.chmod(dest, NEW_FILE_PERMISSIONS & ~current_umask())
         except (IOError, OSError) as error:
             raise ConnectwareError('dest: could not replace %s (%s): nothing is written' % (dest, to_native(error)),
                                    kind='config')
@@ -232,7 +228,7 @@ def _keep_owner(source, target):
 def _write_in_place(src, dest):
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0)
-        with open(src, 'rb') as source, os.fdopen(os.open(dest, flags, _NEW_FILE_PERMISSIONS), 'wb') as target:
+        with open(src, 'rb') as source, os.fdopen(os.open(dest, flags, NEW_FILE_PERMISSIONS), 'wb') as target:
             shutil.copyfileobj(source, target)
             target.flush()
             os.fsync(target.fileno())

@@ -975,8 +975,6 @@ def test_both_paths_give_the_same_result_and_files(server, tmp_path, monkeypatch
     if filename:
         server.answers['/api/marketplace/apps'] = [entry(filename=filename)]
     monkeypatch.setattr(_marketplace.time, 'strftime', lambda fmt, when=None: '2026-11-30@01:02:03~')
-    monkeypatch.setattr('ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files.time.strftime',
-                        lambda fmt, when=None: '2026-11-30@01:02:03~')
     monkeypatch.setattr(basic.time, 'strftime', lambda fmt, when=None: '2026-11-30@01:02:03~')
 
     def get(self, path, params=None):  # pylint: disable=unused-argument,redefined-outer-name
@@ -1024,3 +1022,20 @@ def test_failed_backup_fails_naming_dest(run_module_path, server, tmp_path, monk
     failed, result = run_module_path(name='OPC UA to MQTT', dest=str(dest), backup=True)
     assert failed and result['msg'] == 'dest: could not back up %s (Could not make backup): nothing is written' % dest
     assert dest.read_text() == 'keep: me\n' and os.listdir(str(tmp_path)) == ['a.yml']
+
+
+def test_symlink_backups_in_the_same_second_get_their_own_names(run, server, tmp_path, monkeypatch):
+    """A loop in one worker (in-process) backs up twice within a second: the second link backup
+    gets a name of its own instead of failing on the first one's."""
+    monkeypatch.setattr(_marketplace.time, 'strftime', lambda fmt, when=None: '2026-11-30@01:02:03~')
+    link = tmp_path / 'a.yml'
+    names = []
+    for target in ('one.yml', 'two.yml'):
+        if link.exists() or link.is_symlink():
+            link.unlink()
+        link.symlink_to(tmp_path / target)
+        failed, result = run(name='OPC UA to MQTT', dest=str(link), backup=True)
+        assert not failed, result
+        names.append(result['backup_file'])
+    assert len(set(names)) == 2
+    assert [os.readlink(name) for name in names] == [str(tmp_path / 'one.yml'), str(tmp_path / 'two.yml')]

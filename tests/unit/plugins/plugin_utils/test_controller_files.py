@@ -14,6 +14,7 @@ import stat
 
 import pytest
 
+from ansible_collections.iiot.connectware.plugins.module_utils import _marketplace
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareError
 from ansible_collections.iiot.connectware.plugins.plugin_utils import _controller_files
 from ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files import (
@@ -129,7 +130,7 @@ def test_mode_is_never_applied_through_a_link(tmp_path):
 
 
 def test_backups_in_the_same_second_get_their_own_names(tmp_path, monkeypatch):
-    monkeypatch.setattr(_controller_files.time, 'strftime', lambda fmt, when: '2026-11-30@01:02:03~')
+    monkeypatch.setattr(_marketplace.time, 'strftime', lambda fmt, when: '2026-11-30@01:02:03~')
     path = tmp_path / 'f'
     names = []
     for content in ('one', 'two', 'three'):
