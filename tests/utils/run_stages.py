@@ -37,7 +37,20 @@ class Stage(object):
             self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.rc = None
         self.seconds = None
+        self.cpu_seconds = None
         self.output = ''
+
+    def poll(self):
+        """Whether the stage has ended; reaps it with wait4 to keep the CPU time of everything it ran."""
+        if self.rc is None:
+            pid, status, usage = os.wait4(self.process.pid, os.WNOHANG)
+            if pid == 0:
+                return False
+            self.rc = os.waitstatus_to_exitcode(status)
+            self.process.returncode = self.rc
+            # wait4 reports the stage's own CPU plus that of every process it waited for.
+            self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        return True
 
     def finish(self):
         """Wait for the stage (streaming its output when it runs alone) and keep its output."""
@@ -46,7 +59,8 @@ class Stage(object):
                 sys.stdout.write(line)
                 sys.stdout.flush()
                 self.log.write(line)
-        self.rc = self.process.wait()
+        while not self.poll():
+            time.sleep(0.1)
         self.seconds = time.monotonic() - self.started
         self.log.seek(0)
         self.output = self.log.read()
@@ -75,7 +89,7 @@ def run_pool(targets, slots):
         if not running:
             break
         while True:
-            ended = [stage for stage in running if stage.process.poll() is not None]
+            ended = [stage for stage in running if stage.poll()]
             if ended:
                 break
             time.sleep(0.5)
@@ -93,9 +107,11 @@ def summary_of(stage):
 def report(stages, not_started):
     summary = None
     failed = [stage.target for stage in stages if stage.rc != 0]
-    print('\nStage times (stages that ran side by side overlap):')
+    print('\nStage times (stages that ran side by side overlap) and the CPU time each used:')
     for stage in stages:
-        print('  %-20s %6.1f s%s' % (stage.target, stage.seconds, '' if stage.rc == 0 else '  FAILED (rc %d)' % stage.rc))
+        failure = '' if stage.rc == 0 else '  FAILED (rc %d)' % stage.rc
+        print('  %-20s %6.1f s %7.1f CPU-s%s' % (stage.target, stage.seconds, stage.cpu_seconds, failure))
+    print('  %-20s %8s %7.1f CPU-s' % ('all', '', sum(stage.cpu_seconds for stage in stages)))
     # The main pytest stage's summary if it ran, else the last one printed.
     for stage in sorted(stages, key=lambda stage: stage.target == 'pytest'):
         summary = summary_of(stage) or summary
