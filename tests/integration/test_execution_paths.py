@@ -19,6 +19,7 @@ import socket
 import stat
 import sys
 
+import certifi
 import pytest
 import yaml
 
@@ -129,6 +130,12 @@ def folder_files(folder):
     return found
 
 
+def untrusted_task():
+    """A CA file that did not sign the simulator's certificate (certifi's public CAs, which requests brings)."""
+    return task('connectware_info', 'info untrusted certificate', gather_subset=['info'], retries=0,
+                ca_path=certifi.where())
+
+
 def main_cases(app_folder):
     """Success, no change, change with diff, warnings, failures with api_error, and bad arguments."""
     bad = dict(url='{{ bad_url }}')
@@ -137,6 +144,9 @@ def main_cases(app_folder):
         task('connectware_info', 'info all', gather_subset=['all', '!agents']),
         task('connectware_info', 'info failing endpoint', gather_subset=['agents'], retries=0),
         task('connectware_info', 'info wrong token', token='not-a-valid-token-4711', gather_subset=['info']),
+        # The TLS diagnosis, which the client imports only when a handshake fails (the module's payload
+        # must carry it).
+        untrusted_task(),
         # validate_certs false: the security warning.
         task('connectware_health_check', 'health ok', checks=['health', 'vrpc', 'license', 'preflight'],
              validate_certs=False),
@@ -309,6 +319,7 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
     check = 'check' in mode
     assert statuses == {
         'info all': 'ok', 'info failing endpoint': 'ignored', 'info wrong token': 'ignored',
+        'info untrusted certificate': 'ignored',
         'health ok': 'ok', 'health failing': 'ignored',
         'license upload': 'changed', 'license unchanged': 'changed' if check else 'ok',
         'license rejected': 'changed' if check else 'ignored',
@@ -327,6 +338,10 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
     assert any('validate_certs is false' in warning for warning in one.result('health ok')['warnings'])
     assert one.result('info failing endpoint')['api_error']['status'] == 400
     assert one.result('info wrong token')['api_error']['status'] == 401
+    assert one.result('info untrusted certificate')['api_error']['kind'] == 'tls'
+    assert "the certificate is not signed by a trusted CA. Check that ca_path (%s) is Connectware's CA: the server's " \
+        "certificate is issued by 'OU=CybusCA, O=Simulated Cybus'; the file holds '" % certifi.where() \
+        in one.result('info untrusted certificate')['msg']
     assert one.result('license upload')['diff']['after']['id'] == 'lic-paths-2027'
     assert 'diff' in one.result('service install')
     if not check:

@@ -12,7 +12,7 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from ansible_collections.iiot.connectware.plugins.module_utils import _client
+from ansible_collections.iiot.connectware.plugins.module_utils import _client, _tls_failure
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareClient, ConnectwareError
 from connectware_sim import Instance
 from connectware_sim.tls import TLSMaterial
@@ -193,7 +193,7 @@ def test_a_ca_path_folder_and_a_file_without_certificates(server, tmp_path):
 
 
 def test_names_are_read_without_cryptography_too(server, tls, monkeypatch):
-    monkeypatch.setattr(_client, '_x509', lambda: None)
+    monkeypatch.setattr(_tls_failure, '_x509', lambda: None)
     failure = tls_failure(server, ca_path=tls.other_ca_path)
     assert "issued by %s; the file holds '%s'" % (SERVER_ISSUER, subject_of(tls.other_ca_path)) in failure.message
 
@@ -201,17 +201,17 @@ def test_names_are_read_without_cryptography_too(server, tls, monkeypatch):
 def test_the_standard_library_reader_survives_any_bytes(tls):
     with open(tls.ca_path, 'rb') as handle:
         der = x509.load_pem_x509_certificate(handle.read()).public_bytes(Encoding.DER)
-    issuer, subject = _client._der_certificate_names(der)  # pylint: disable=protected-access
-    assert _client._format_name(subject) == 'OU=CybusCA, O=Simulated Cybus'  # pylint: disable=protected-access
+    issuer, subject = _tls_failure.der_certificate_names(der)
+    assert _tls_failure.format_name(subject) == 'OU=CybusCA, O=Simulated Cybus'
     assert issuer == subject
     for cut in range(0, len(der), 7):
         broken = der[:cut] + b'\xff' * 3 + der[cut + 3:]
         for data in (der[:cut], broken):
             try:
-                _client._der_certificate_names(data)  # pylint: disable=protected-access
+                _tls_failure.der_certificate_names(data)
             except ValueError:
                 pass
-    assert _client._certificate_names(b'\x30\x84\xff\xff\xff\xff') is None  # pylint: disable=protected-access
+    assert _tls_failure.certificate_names(b'\x30\x84\xff\xff\xff\xff') is None
 
 
 def test_hostname_mismatch_names_the_host(tmp_path):
