@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, iiot.connectware contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The CPU time of one module process, this checkout against an earlier commit, side by side.
+
+    .venv/bin/python bench/module_process_bench.py --before 'bc5ac36^' --runs 30
+
+A playbook-level comparison of the module path (run_bench.py --rows info_module,info_before)
+measures whole `ansible-playbook` runs, where the worker processes and the run's start-up
+blur a difference of a few per cent. This measures only what a module process costs: the
+AnsiballZ payloads of `connectware_info` (gather_subset all) as Ansible built them for this
+checkout and for REVISION, and of `ansible.builtin.ping`, each run directly against one
+simulated Connectware host, taking turns (A, B, C, A, B, C...). Prints the median and the
+lowest CPU time of each, and the ratios.
+
+Then the same two collections in playbooks on that one host, forced to the module path: runs
+of 1 and of 21 `connectware_info` tasks, taking turns. The difference is the CPU time of 20
+tasks (worker, action plugin, module process), apart from the run's fixed cost (start-up,
+loading the collection's plugins).
+"""
+
+import argparse
+import glob
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+sys.path[:0] = [os.path.join(REPO, 'tests', 'utils'), os.path.join(REPO, 'tests', 'simulator'), BENCH]
+
+from connectware_sim import Fleet  # noqa: E402  pylint: disable=wrong-import-position
+from repo_paths import LINKS  # noqa: E402  pylint: disable=wrong-import-position
+from run_bench import before_collection  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = os.path.dirname(sys.executable)
+
+
+def payloads(workdir, inventory, collections):
+    """{label: AnsiballZ file} kept from one forced-module run per collections path, plus ping's."""
+    playbook = os.path.join(workdir, 'payloads.yml')
+    info = {'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}', 'ca_path': '{{ connectware_ca_path }}',
+            'gather_subset': ['all']}
+    with open(playbook, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump([{'hosts': 'all', 'gather_facts': False, 'tasks': [
+            {'iiot.connectware.connectware_info': info}, {'ansible.builtin.ping': {}}]}], handle)
+    found = {}
+    for label, path in collections.items():
+        keep = os.path.join(workdir, 'keep-%s' % label)
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=path, CONNECTWARE_EXECUTION='module',
+                   ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=keep, ANSIBLE_NOCOLOR='1')
+        run = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook], env=env,
+                             capture_output=True, text=True, check=False)
+        if run.returncode != 0:
+            raise SystemExit('the run that keeps the %s payload failed:\n%s' % (label, run.stdout[-2000:]))
+        found[label] = glob.glob(os.path.join(keep, '*', 'AnsiballZ_connectware_info.py'))[0]
+        found['ping'] = glob.glob(os.path.join(keep, '*', 'AnsiballZ_ping.py'))[0]
+    return found
+
+
+def cpu_of(payload):
+    """CPU seconds of one run of ``payload``; fails when the module failed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = subprocess.run([sys.executable, payload], stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if run.returncode != 0 or b'"failed": true' in run.stdout:
+        raise SystemExit('%s failed: %s' % (payload, run.stdout[-1000:]))
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def playbook_costs(workdir, inventory, collections, reps):
+    """{label: (CPU per task, fixed CPU per run)} from runs of 1 and 21 forced-module tasks, medians of ``reps``."""
+    info = {'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}', 'ca_path': '{{ connectware_ca_path }}',
+            'gather_subset': ['all']}
+    cpu = {}
+    for count in (1, 21):
+        playbook = os.path.join(workdir, 'tasks-%d.yml' % count)
+        with open(playbook, 'w', encoding='utf-8') as handle:
+            yaml.safe_dump([{'hosts': 'all', 'gather_facts': False,
+                             'tasks': [{'iiot.connectware.connectware_info': info}] * count}], handle)
+        for _rep in range(reps):
+            for label, path in collections.items():
+                env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=path, CONNECTWARE_EXECUTION='module', ANSIBLE_NOCOLOR='1')
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                run = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook], env=env,
+                                     capture_output=True, text=True, check=False)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if run.returncode != 0:
+                    raise SystemExit('the %s run of %d tasks failed:\n%s' % (label, count, run.stdout[-2000:]))
+                cpu.setdefault((label, count), []).append((after.ru_utime + after.ru_stime) -
+                                                          (before.ru_utime + before.ru_stime))
+    found = {}
+    for label in collections:
+        one, many = statistics.median(cpu[(label, 1)]), statistics.median(cpu[(label, 21)])
+        found[label] = ((many - one) / 20, one)
+    return found
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--before', metavar='REVISION', required=True,
+                        help='the commit whose connectware_info module process this checkout is compared with')
+    parser.add_argument('--runs', type=int, default=30, help='runs of each payload (default 30)')
+    parser.add_argument('--playbook-reps', type=int, default=4,
+                        help='repetitions of the playbook runs of 1 and 21 tasks (default 4; 0 skips them)')
+    args = parser.parse_args(argv)
+    if args.runs < 5:
+        parser.error('--runs must be 5 or more: the report gives medians')
+    workdir = tempfile.mkdtemp(prefix='module-process-bench-')
+    before_path, before_commit = before_collection(workdir, args.before)
+    fleet = Fleet(os.path.join(workdir, 'fleet'), [{}], access_log=False).start()
+    try:
+        inventory = fleet.write_inventory(os.path.join(workdir, 'inventory.yml'))
+        found = payloads(workdir, inventory, {'today': LINKS, 'before': before_path})
+        cpu = dict((label, []) for label in found)
+        for _run in range(args.runs):
+            for label, payload in found.items():
+                cpu[label].append(cpu_of(payload))
+        costs = playbook_costs(workdir, inventory, {'today': LINKS, 'before': before_path}, args.playbook_reps) \
+            if args.playbook_reps else None
+    finally:
+        fleet.stop()
+    print('CPU seconds of one module process, %d runs each, taking turns (before: %s)' % (args.runs, before_commit[:10]))
+    for label, values in cpu.items():
+        print('  %-7s median %.3f  lowest %.3f' % (label, statistics.median(values), min(values)))
+    for one, other in (('today', 'before'), ('today', 'ping'), ('before', 'ping')):
+        print('  %s / %s: median %.3f, lowest %.3f' % (
+            one, other, statistics.median(cpu[one]) / statistics.median(cpu[other]), min(cpu[one]) / min(cpu[other])))
+    if costs:
+        print('CPU seconds in playbooks on one host, forced to the module path (medians of %d repetitions)'
+              % args.playbook_reps)
+        for label, (per_task, fixed) in costs.items():
+            print('  %-7s per task %.3f, fixed per run %.2f' % (label, per_task, fixed))
+        print('  today / before: per task %.3f, fixed per run %.3f' % (
+            costs['today'][0] / costs['before'][0], costs['today'][1] / costs['before'][1]))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
