@@ -23,6 +23,7 @@ import argparse
 import glob
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -58,8 +59,11 @@ def payloads(workdir, inventory, collections):
                              capture_output=True, text=True, check=False)
         if run.returncode != 0:
             raise SystemExit('the run that keeps the %s payload failed:\n%s' % (label, run.stdout[-2000:]))
-        found[label] = glob.glob(os.path.join(keep, '*', 'AnsiballZ_connectware_info.py'))[0]
-        found['ping'] = glob.glob(os.path.join(keep, '*', 'AnsiballZ_ping.py'))[0]
+        for name, module in ((label, 'connectware_info'), ('ping', 'ping')):
+            kept = glob.glob(os.path.join(keep, '*', 'AnsiballZ_%s.py' % module))
+            if not kept:
+                raise SystemExit('the %s run kept no %s payload in %s: did it run as a module?' % (label, module, keep))
+            found[name] = kept[0]
     return found
 
 
@@ -111,7 +115,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.runs < 5:
         parser.error('--runs must be 5 or more: the report gives medians')
+    if args.playbook_reps < 0:
+        parser.error('--playbook-reps must be 0 (skip) or more')
+    # The kept payloads hold the simulated host's token: the folder goes when the bench ends.
     workdir = tempfile.mkdtemp(prefix='module-process-bench-')
+    try:
+        return measure(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure(args, workdir):
     before_path, before_commit = before_collection(workdir, args.before)
     fleet = Fleet(os.path.join(workdir, 'fleet'), [{}], access_log=False).start()
     try:

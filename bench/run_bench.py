@@ -315,8 +315,11 @@ def main(argv=None):
     parser.add_argument('--render', metavar='RESULTS_JSON',
                         help='only write the report again from the results JSON of an earlier run')
     parser.add_argument('--repeated', metavar='ROWS_JSON',
-                        help='with --render: also report a --rows run (more repetitions of the module-path rows)')
+                        help='with --render: also report a --rows run (more repetitions of the module-path rows); '
+                             'a new full run writes the report without it, so render again with both files')
     args = parser.parse_args(argv)
+    if args.repeated and not args.render:
+        parser.error('--repeated goes with --render: the report of a full run, with a --rows run added')
     if args.render:
         with open(args.render, encoding='utf-8') as handle:
             results = json.load(handle)
@@ -333,7 +336,9 @@ def main(argv=None):
     if not hosts:
         parser.error('--hosts needs at least one fleet size')
     if args.rows is not None:
-        return focused(args, hosts, parser)
+        if args.render or args.steps_hosts or args.scale != parser.get_default('scale'):
+            parser.error('--rows runs only its rows: it takes no --render, --scale or --steps-hosts')
+        return focused(args, hosts, parser, argv)
     scale = sizes_of(args.scale, '--scale', parser)
     steps_hosts = args.steps_hosts or hosts[0]
     check_step_copies()
@@ -390,18 +395,21 @@ def main(argv=None):
     return 0
 
 
-def focused(args, hosts, parser):
+def focused(args, hosts, parser, argv):
     """--rows: only the rows named, interleaved at each size of --hosts; ratios printed, results saved."""
     rows = [row.strip() for row in args.rows.split(',') if row.strip()]
     unknown = [row for row in rows if row not in ROWS]
-    if unknown or len(rows) < 2:
-        parser.error('--rows takes two or more of %s, separated by commas (got %r)' % (', '.join(sorted(ROWS)), args.rows))
+    if unknown or len(rows) < 2 or len(set(rows)) != len(rows):
+        parser.error('--rows takes two or more different rows of %s, separated by commas (got %r)'
+                     % (', '.join(sorted(ROWS)), args.rows))
     if any(row in BEFORE_ROWS for row in rows) and not args.before:
         parser.error('--rows %s needs --before REVISION' % ','.join(row for row in rows if row in BEFORE_ROWS))
+    if any(row in STEP_ROWS for row in rows):
+        check_step_copies()
     os.makedirs(args.workdir, exist_ok=True)
     runner = Runner(args.forks, args.workdir, args.collections_path)
     before_runner = None
-    results = dict(args=dict(vars(args), hosts=hosts), argv=sys.argv[1:], machine=machine_facts(), fleets={})
+    results = dict(args=dict(vars(args), hosts=hosts), argv=argv, machine=machine_facts(), fleets={})
     if args.before:
         before_path, results['before_commit'] = before_collection(args.workdir, args.before)
         before_runner = Runner(args.forks, args.workdir, before_path)
@@ -414,8 +422,13 @@ def focused(args, hosts, parser):
         fleet = fleet_of(args.workdir, size)
         try:
             inventory = fleet.write_inventory(os.path.join(args.workdir, 'inventory-%d.yml' % size))
+            if size in (hosts[0], hosts[-1]):
+                # Each row takes the path it claims, before and after (the code lives in a shared checkout).
+                check_paths(runner, inventory, next(iter(fleet)).name)
             results['fleets'][str(size)] = interleaved(runner, inventory, rows, args.reps, '%d hosts' % size,
                                                        before_runner=before_runner)
+            if size == hosts[-1]:
+                check_paths(runner, inventory, next(iter(fleet)).name)
         finally:
             fleet.stop()
     results['seconds'] = time.monotonic() - started

@@ -107,7 +107,7 @@ def summary_of(stage):
 def report(stages, not_started):
     summary = None
     failed = [stage.target for stage in stages if stage.rc != 0]
-    print('\nStage times (stages that ran side by side overlap) and the CPU time each used:')
+    print('\nStage times (stages that ran side by side overlap) and CPU times (of each stage\'s processes that it waited for):')
     for stage in stages:
         failure = '' if stage.rc == 0 else '  FAILED (rc %d)' % stage.rc
         print('  %-20s %6.1f s %7.1f CPU-s%s' % (stage.target, stage.seconds, stage.cpu_seconds, failure))
