@@ -10,7 +10,8 @@ FOR INTERNAL COLLECTION USE ONLY: the interfaces here may change in any release.
 Everything that touches HTTP lives here: URL handling, authentication (token or
 login), TLS, proxies, the deadline of each attempt, the size limit of answers, retries
 with backoff, JSON decoding, redaction of secrets and the mapping of every failure to
-one exception type, ConnectwareError, whose message says what to do.
+one exception type, ConnectwareError, whose message says what to do. A failed TLS handshake
+is put in words by ``_tls_failure``, imported only then.
 """
 
 from __future__ import absolute_import, division, print_function
