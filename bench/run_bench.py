@@ -540,6 +540,12 @@ def render(results):
         '',
         '```bash',
         'make bench' if not argv else '.venv/bin/python bench/run_bench.py ' + ' '.join(shlex.quote(arg) for arg in argv),
+    ] + ([
+        '# the repeated rows, then this report with both',
+        '.venv/bin/python bench/run_bench.py ' + ' '.join(shlex.quote(arg) for arg in results['repeated'].get('argv') or []),
+        '.venv/bin/python bench/run_bench.py --render %s --repeated %s' % (
+            args.get('results') or 'bench/results-<date>.json', results['repeated']['file']),
+    ] if results.get('repeated') else []) + [
         '```',
         '',
         '## Machine',
