@@ -314,19 +314,19 @@ def main(argv=None):
                         % ', '.join(sorted(ROWS)))
     parser.add_argument('--render', metavar='RESULTS_JSON',
                         help='only write the report again from the results JSON of an earlier run')
-    parser.add_argument('--repeated', metavar='ROWS_JSON',
-                        help='with --render: also report a --rows run (more repetitions of the module-path rows); '
-                             'a new full run writes the report without it, so render again with both files')
+    parser.add_argument('--repeated', metavar='ROWS_JSON', action='append',
+                        help='with --render: also report a --rows run (more repetitions of the module-path rows), once '
+                             'per file; a new full run writes the report without them, so render again with all files')
     args = parser.parse_args(argv)
     if args.repeated and not args.render:
         parser.error('--repeated goes with --render: the report of a full run, with a --rows run added')
     if args.render:
         with open(args.render, encoding='utf-8') as handle:
             results = json.load(handle)
-        if args.repeated:
-            with open(args.repeated, encoding='utf-8') as handle:
-                results['repeated'] = json.load(handle)
-                results['repeated']['file'] = os.path.relpath(args.repeated, REPO)
+        results['repeated'] = []
+        for path in args.repeated or ():
+            with open(path, encoding='utf-8') as handle:
+                results['repeated'].append(dict(json.load(handle), file=os.path.relpath(path, REPO)))
         with open(args.output, 'w', encoding='utf-8') as handle:
             handle.write(render(results))
         return 0
@@ -541,10 +541,12 @@ def render(results):
         '```bash',
         'make bench' if not argv else '.venv/bin/python bench/run_bench.py ' + ' '.join(shlex.quote(arg) for arg in argv),
     ] + ([
-        '# the repeated rows, then this report with both',
-        '.venv/bin/python bench/run_bench.py ' + ' '.join(shlex.quote(arg) for arg in results['repeated'].get('argv') or []),
-        '.venv/bin/python bench/run_bench.py --render %s --repeated %s' % (
-            args.get('results') or 'bench/results-<date>.json', results['repeated']['file']),
+        '# the repeated rows, then this report with them',
+    ] + ['.venv/bin/python bench/run_bench.py ' + ' '.join(shlex.quote(arg) for arg in repeated.get('argv') or [])
+         for repeated in results['repeated']] + [
+        '.venv/bin/python bench/run_bench.py --render %s %s' % (
+            args.get('results') or 'bench/results-<date>.json',
+            ' '.join('--repeated %s' % repeated['file'] for repeated in results['repeated'])),
     ] if results.get('repeated') else []) + [
         '```',
         '',
@@ -644,7 +646,8 @@ def targets_section(results, measured):
                              ratio, size, measured.ratio(size, 'info_module', 'ping'),
                              measured.ratio(size, 'info_before', 'ping')) for size, ratio in side_by_side),
                          verdict(all(ratio <= 1.0 for _size, ratio in side_by_side))))
-    lines += repeated_rows(results.get('repeated'))
+    for repeated in results.get('repeated') or ():
+        lines += repeated_rows(repeated)
     module = []
     for size in hosts:
         if side_by_side:
