@@ -37,28 +37,28 @@ sys.path[:0] = [os.path.join(REPO, 'tests', 'utils'), os.path.join(REPO, 'tests'
 
 from connectware_sim import Fleet  # noqa: E402  pylint: disable=wrong-import-position
 from repo_paths import LINKS  # noqa: E402  pylint: disable=wrong-import-position
-from run_bench import before_collection  # noqa: E402  pylint: disable=wrong-import-position
+from run_bench import Runner, before_collection  # noqa: E402  pylint: disable=wrong-import-position
 
-BIN = os.path.dirname(sys.executable)
+# connectware_info with every subset, its connection from the simulator's inventory.
+INFO_TASK = {'iiot.connectware.connectware_info': {
+    'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}', 'ca_path': '{{ connectware_ca_path }}',
+    'gather_subset': ['all']}}
+FORCED = {'CONNECTWARE_EXECUTION': 'module'}
 
 
-def payloads(workdir, inventory, collections):
-    """{label: AnsiballZ file} kept from one forced-module run per collections path, plus ping's."""
-    playbook = os.path.join(workdir, 'payloads.yml')
-    info = {'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}', 'ca_path': '{{ connectware_ca_path }}',
-            'gather_subset': ['all']}
-    with open(playbook, 'w', encoding='utf-8') as handle:
-        yaml.safe_dump([{'hosts': 'all', 'gather_facts': False, 'tasks': [
-            {'iiot.connectware.connectware_info': info}, {'ansible.builtin.ping': {}}]}], handle)
+def write_playbook(path, tasks):
+    with open(path, 'w', encoding='utf-8') as handle:
+        yaml.safe_dump([{'hosts': 'all', 'gather_facts': False, 'tasks': tasks}], handle)
+    return path
+
+
+def payloads(workdir, inventory, runners):
+    """{label: AnsiballZ file} kept from one forced-module run per Runner, plus ping's."""
+    playbook = write_playbook(os.path.join(workdir, 'payloads.yml'), [INFO_TASK, {'ansible.builtin.ping': {}}])
     found = {}
-    for label, path in collections.items():
+    for label, runner in runners.items():
         keep = os.path.join(workdir, 'keep-%s' % label)
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=path, CONNECTWARE_EXECUTION='module',
-                   ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=keep, ANSIBLE_NOCOLOR='1')
-        run = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook], env=env,
-                             capture_output=True, text=True, check=False)
-        if run.returncode != 0:
-            raise SystemExit('the run that keeps the %s payload failed:\n%s' % (label, run.stdout[-2000:]))
+        runner.run(playbook, inventory, dict(FORCED, ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=keep))
         for name, module in ((label, 'connectware_info'), ('ping', 'ping')):
             kept = glob.glob(os.path.join(keep, '*', 'AnsiballZ_%s.py' % module))
             if not kept:
@@ -77,29 +77,17 @@ def cpu_of(payload):
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def playbook_costs(workdir, inventory, collections, reps):
+def playbook_costs(workdir, inventory, runners, reps):
     """{label: (CPU per task, fixed CPU per run)} from runs of 1 and 21 forced-module tasks, medians of ``reps``."""
-    info = {'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}', 'ca_path': '{{ connectware_ca_path }}',
-            'gather_subset': ['all']}
     cpu = {}
     for count in (1, 21):
-        playbook = os.path.join(workdir, 'tasks-%d.yml' % count)
-        with open(playbook, 'w', encoding='utf-8') as handle:
-            yaml.safe_dump([{'hosts': 'all', 'gather_facts': False,
-                             'tasks': [{'iiot.connectware.connectware_info': info}] * count}], handle)
+        playbook = write_playbook(os.path.join(workdir, 'tasks-%d.yml' % count), [INFO_TASK] * count)
         for _rep in range(reps):
-            for label, path in collections.items():
-                env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=path, CONNECTWARE_EXECUTION='module', ANSIBLE_NOCOLOR='1')
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                run = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook], env=env,
-                                     capture_output=True, text=True, check=False)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                if run.returncode != 0:
-                    raise SystemExit('the %s run of %d tasks failed:\n%s' % (label, count, run.stdout[-2000:]))
-                cpu.setdefault((label, count), []).append((after.ru_utime + after.ru_stime) -
-                                                          (before.ru_utime + before.ru_stime))
+            for label, runner in runners.items():
+                measured, _output = runner.run(playbook, inventory, FORCED)
+                cpu.setdefault((label, count), []).append(measured['ansible_cpu'])
     found = {}
-    for label in collections:
+    for label in runners:
         one, many = statistics.median(cpu[(label, 1)]), statistics.median(cpu[(label, 21)])
         found[label] = ((many - one) / 20, one)
     return found
@@ -130,13 +118,13 @@ def measure(args, workdir):
     fleet = Fleet(os.path.join(workdir, 'fleet'), [{}], access_log=False).start()
     try:
         inventory = fleet.write_inventory(os.path.join(workdir, 'inventory.yml'))
-        found = payloads(workdir, inventory, {'today': LINKS, 'before': before_path})
+        runners = {'today': Runner(1, workdir, LINKS), 'before': Runner(1, workdir, before_path)}
+        found = payloads(workdir, inventory, runners)
         cpu = dict((label, []) for label in found)
         for _run in range(args.runs):
             for label, payload in found.items():
                 cpu[label].append(cpu_of(payload))
-        costs = playbook_costs(workdir, inventory, {'today': LINKS, 'before': before_path}, args.playbook_reps) \
-            if args.playbook_reps else None
+        costs = playbook_costs(workdir, inventory, runners, args.playbook_reps) if args.playbook_reps else None
     finally:
         fleet.stop()
     print('CPU seconds of one module process, %d runs each, taking turns (before: %s)' % (args.runs, before_commit[:10]))

@@ -342,12 +342,7 @@ def main(argv=None):
     scale = sizes_of(args.scale, '--scale', parser)
     steps_hosts = args.steps_hosts or hosts[0]
     check_step_copies()
-    os.makedirs(args.workdir, exist_ok=True)
-    runner = Runner(args.forks, args.workdir, args.collections_path)
-    before_runner = None
-    if args.before:
-        before_path, before_commit = before_collection(args.workdir, args.before)
-        before_runner = Runner(args.forks, args.workdir, before_path)
+    runner, before_runner, before_commit = runners(args)
     started = time.monotonic()
     now = datetime.datetime.now(datetime.timezone.utc)
     results = dict(args=dict(vars(args), hosts=hosts, scale=scale, steps_hosts=steps_hosts), argv=argv,
@@ -384,15 +379,29 @@ def main(argv=None):
     path = args.results or os.path.join(BENCH, 'results-%s.json' % now.strftime('%Y-%m-%d'))
     if not args.results and os.path.exists(path):
         path = os.path.join(BENCH, 'results-%s.json' % now.strftime('%Y-%m-%d-%H%M'))
-    with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(results, handle, indent=2)
-        handle.write('\n')
+    write_results(results, path)
     report = render(results)
     with open(args.output, 'w', encoding='utf-8') as handle:
         handle.write(report)
     print(report)
     print('results: %s' % path)
     return 0
+
+
+def runners(args):
+    """The Runner of this checkout, and with --before the Runner of that commit's collection and its commit id."""
+    os.makedirs(args.workdir, exist_ok=True)
+    runner = Runner(args.forks, args.workdir, args.collections_path)
+    if not args.before:
+        return runner, None, None
+    before_path, before_commit = before_collection(args.workdir, args.before)
+    return runner, Runner(args.forks, args.workdir, before_path), before_commit
+
+
+def write_results(results, path):
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(results, handle, indent=2)
+        handle.write('\n')
 
 
 def focused(args, hosts, parser, argv):
@@ -406,16 +415,13 @@ def focused(args, hosts, parser, argv):
         parser.error('--rows %s needs --before REVISION' % ','.join(row for row in rows if row in BEFORE_ROWS))
     if any(row in STEP_ROWS for row in rows):
         check_step_copies()
-    os.makedirs(args.workdir, exist_ok=True)
-    runner = Runner(args.forks, args.workdir, args.collections_path)
-    before_runner = None
-    results = dict(args=dict(vars(args), hosts=hosts), argv=argv, machine=machine_facts(), fleets={})
-    if args.before:
-        before_path, results['before_commit'] = before_collection(args.workdir, args.before)
-        before_runner = Runner(args.forks, args.workdir, before_path)
+    runner, before_runner, before_commit = runners(args)
     started = time.monotonic()
     now = datetime.datetime.now(datetime.timezone.utc)
-    results['when'] = now.strftime('%Y-%m-%d %H:%M UTC')
+    results = dict(args=dict(vars(args), hosts=hosts), argv=argv, machine=machine_facts(),
+                   when=now.strftime('%Y-%m-%d %H:%M UTC'), fleets={})
+    if before_runner is not None:
+        results['before_commit'] = before_commit
     for size in hosts:
         print('fleet of %d hosts, forks %d, %d repetitions of %s' % (size, args.forks, args.reps, ', '.join(rows)),
               flush=True)
@@ -435,8 +441,8 @@ def focused(args, hosts, parser, argv):
     measured = Measured(results)
     print('\nmedians of %d repetitions: wall / fastest / Ansible CPU ratios' % args.reps)
     for size in hosts:
-        for row in rows[:-1]:
-            for against in rows[rows.index(row) + 1:]:
+        for index, row in enumerate(rows):
+            for against in rows[index + 1:]:
                 print('  %d hosts  %-12s / %-12s  %.3f / %.3f / %.3f' % (
                     size, row, against, measured.ratio(size, row, against), measured.fastest_ratio(size, row, against),
                     measured.cpu_ratio(size, row, against)))
@@ -444,9 +450,7 @@ def focused(args, hosts, parser, argv):
     if others is not None:
         print('other processes kept %.2f cores busy (median over the runs)' % others)
     path = args.results or os.path.join(BENCH, 'results-%s-rows.json' % now.strftime('%Y-%m-%d-%H%M'))
-    with open(path, 'w', encoding='utf-8') as handle:
-        json.dump(results, handle, indent=2)
-        handle.write('\n')
+    write_results(results, path)
     print('results: %s' % path)
     return 0
 
@@ -693,8 +697,6 @@ def targets_section(results, measured):
 
 def repeated_rows(repeated):
     """Target rows of a --rows run of the module path against the module before (more repetitions)."""
-    if not repeated:
-        return []
     measured = Measured(repeated)
     sizes = [size for size in sorted(measured.fleets) if measured.has(size, 'info_module', 'info_before')]
     if not sizes:

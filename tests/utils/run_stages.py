@@ -41,7 +41,7 @@ class Stage(object):
         self.output = ''
 
     def poll(self):
-        """Whether the stage has ended; reaps it with wait4 to keep the CPU time of everything it ran."""
+        """Whether the stage has ended; reaps it with wait4, which gives the CPU time of the stage and of what it waited for."""
         if self.rc is None:
             pid, status, usage = os.wait4(self.process.pid, os.WNOHANG)
             if pid == 0:
