@@ -111,6 +111,13 @@ class SimServer(ThreadingHTTPServer):
         self._wake_reader.close()
         self._wake_writer.close()
 
+    def get_request(self):
+        """Accept a connection and count it (Instance.connection_count): a client that gives up before
+        its request is read, or even before the TLS handshake, did connect."""
+        request, client_address = super(SimServer, self).get_request()
+        self.RequestHandlerClass.instance.count_connection()
+        return request, client_address
+
     def finish_request(self, request, client_address):
         if self.ssl_context is not None:
             try:
@@ -137,6 +144,7 @@ class Instance(object):
         self.state = build_state(name, self.scenario)
         self.lock = threading.RLock()
         self.requests = []
+        self.connections = 0
         self.faults = {}
         self.issued_tokens = {}
         self.access_log_path = access_log_path
@@ -173,13 +181,14 @@ class Instance(object):
     # -- control ------------------------------------------------------------
 
     def reset_state(self, scenario=None):
-        """Start over as a new host: state from ``scenario``, no faults, tokens or logged requests."""
+        """Start over as a new host: state from ``scenario``, no faults, tokens, logged requests or counted connections."""
         with self.lock:
             if scenario is not None:
                 self.scenario = copy.deepcopy(scenario)
             self.state = build_state(self.name, self.scenario)
             self.faults = {}
             self.requests = []
+            self.connections = 0
             self.issued_tokens = {}
             if self._access_log:
                 self._access_log.seek(0)
@@ -202,10 +211,22 @@ class Instance(object):
     def clear_requests(self):
         with self.lock:
             self.requests = []
+            self.connections = 0
 
     def request_log(self):
         with self.lock:
             return list(self.requests)
+
+    def count_connection(self):
+        with self.lock:
+            self.connections += 1
+
+    def connection_count(self):
+        """Connections accepted. A request is logged once the simulator has read it; a client whose
+        time ran out before that (while connecting, in the TLS handshake, or while sending) made an
+        attempt the request log cannot show, and this count does."""
+        with self.lock:
+            return self.connections
 
     def count(self, method=None, path=None):
         return sum(1 for entry in self.request_log()
