@@ -163,7 +163,7 @@ def test_a_gzip_bomb_is_refused_at_the_limit_of_decoded_bytes():
 def test_the_default_limit_holds_against_a_gzip_bomb():
     with HostileServer(gzip_bomb(MAX_BODY_BYTES + 2 * 1024 * 1024)) as server:
         with pytest.raises(ConnectwareError) as caught:
-            client_for(server, timeout=30).get('/api/system/metrics')
+            client_for(server).get('/api/system/metrics')
     assert caught.value.kind == 'invalid_response'
     assert 'the limit is 64 MiB (%d bytes)' % MAX_BODY_BYTES in caught.value.message
 
@@ -177,7 +177,7 @@ def test_an_answer_at_the_limit_is_read():
 def test_an_endless_chunked_body_stops_at_the_limit():
     with HostileServer(endless_chunked()) as server:
         with pytest.raises(ConnectwareError) as caught:
-            client_for(server, max_body_bytes=1024 * 1024, timeout=30).get('/api/system/info')
+            client_for(server, max_body_bytes=1024 * 1024).get('/api/system/info')
     assert caught.value.kind == 'invalid_response'
     assert 'read so far, the limit is 1 MiB' in caught.value.message
 
@@ -195,7 +195,7 @@ def test_an_endless_chunked_body_stops_at_the_deadline_when_the_limit_is_far():
 def test_an_endless_error_body_is_read_only_for_its_message():
     with HostileServer(endless_chunked(b'x' * 4096, status=400)) as server:
         with pytest.raises(ConnectwareError) as caught:
-            client_for(server, timeout=30).get('/api/system/info')
+            client_for(server).get('/api/system/info')
     assert caught.value.kind == 'http' and caught.value.status == 400
     assert len(caught.value.body) <= 203
 
