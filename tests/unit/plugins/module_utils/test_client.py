@@ -173,27 +173,61 @@ def test_login_runs_once_and_its_token_is_used_and_reported_as_secret():
     assert learned == ['jwt-from-login']
 
 
+class CountingLock(object):
+    """A lock that counts the threads that have asked for it, and lets a holder wait for a count."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._asked = threading.Condition()
+        self.asked = 0
+
+    def __enter__(self):
+        with self._asked:
+            self.asked += 1
+            self._asked.notify_all()
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._lock.release()
+
+    def wait_for(self, count, timeout=30):
+        with self._asked:
+            return self._asked.wait_for(lambda: self.asked >= count, timeout)
+
+
 def test_concurrent_requests_log_in_once():
-    class SlowLogin(FakeSession):
+    """Six requests that all need the login at once: the first logs in, the five it kept waiting use its token.
+
+    The login answers only when all six threads have asked for the login lock, so every one of
+    them found no token (no sleep decides whether they overlap).
+    """
+    threads_count = 6
+    login_lock = CountingLock()
+    everyone_waited = []
+
+    class LoginWhenAllWait(FakeSession):
         def request(self, method, url, **kwargs):
             if method == 'POST':
-                time.sleep(0.05)
+                everyone_waited.append(login_lock.wait_for(threads_count))
                 with self.lock:
                     self.calls.append(dict(method=method, url=url))
                 return FakeResponse(body='{"token": "t1"}')
             with self.lock:
-                self.calls.append(dict(method=method, url=url))
+                self.calls.append(dict(method=method, url=url, token=authorization_of(dict(kwargs, method=method, url=url))))
             return FakeResponse(body='{}')
 
-    session = SlowLogin()
+    session = LoginWhenAllWait()
     client = ConnectwareClient(url='https://cw.example', username='u', password='p', session=session)
-    threads = [threading.Thread(target=client.get, args=('/api/system/info',)) for _index in range(6)]
+    client._login_lock = login_lock  # pylint: disable=protected-access
+    threads = [threading.Thread(target=client.get, args=('/api/system/info',)) for _index in range(threads_count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(60)
+    assert everyone_waited == [True], 'the requests did not all wait for the login at once'
     assert [call['method'] for call in session.calls].count('POST') == 1
-    assert len(session.calls) == 7
+    assert [call.get('token') for call in session.calls if call['method'] == 'GET'] == ['Bearer t1'] * threads_count
 
 
 def test_login_refused_names_the_user_not_the_password():

@@ -6,6 +6,8 @@ TLS failures in words."""
 
 import datetime
 import socket
+import struct
+import threading
 
 import pytest
 import trustme
@@ -303,20 +305,38 @@ def test_https_against_a_plain_http_port():
 
 
 def test_a_plain_http_reset_is_still_a_connection_error_when_the_port_speaks_no_tls():
-    # A port that accepts and closes at once: no TLS there, so the usual connection error and retries.
+    # A port that accepts each connection and resets it at once: no TLS there (the look at its
+    # certificate finds none), so the usual connection error and its retry, and no advice to use https.
     listener = socket.socket()
     listener.bind(('127.0.0.1', 0))
     listener.listen(8)
     port = listener.getsockname()[1]
+    accepted = []
+
+    def reset_each():
+        while True:
+            try:
+                connection, _address = listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            accepted.append(connection)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            connection.close()
+
+    resetter = threading.Thread(target=reset_each, daemon=True)
+    resetter.start()
     try:
         sleeps = []
-        client = ConnectwareClient(url='http://127.0.0.1:%d' % port, token='t0ken-value', retries=1, timeout=2,
+        client = ConnectwareClient(url='http://127.0.0.1:%d' % port, token='t0ken-value', retries=1, timeout=30,
                                    sleep=sleeps.append, peek=lambda host, port, timeout: None)
         with pytest.raises(ConnectwareError) as caught:
             client.get('/api/system/info')
     finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept (closing alone does not, on Linux)
         listener.close()
-    assert caught.value.kind in ('connection', 'timeout')
+        resetter.join(10)
+    assert caught.value.kind == 'connection', caught.value.message
+    assert caught.value.attempts == 2 and len(sleeps) == 1 and len(accepted) == 2
     assert 'https://' not in caught.value.message
 
 
