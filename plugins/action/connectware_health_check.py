@@ -8,9 +8,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.iiot.connectware.plugins.module_utils._runner_health_check import run_health_check
+from ansible_collections.iiot.connectware.plugins.modules.connectware_health_check import OPTIONS
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
 
 
 class ActionModule(ConnectwareAction):
     MODULE = 'iiot.connectware.connectware_health_check'
-    RUNNER = '_runner_health_check.run_health_check'
+    RUNNER = staticmethod(run_health_check)
+    OPTIONS = OPTIONS

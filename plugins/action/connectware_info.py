@@ -8,9 +8,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.iiot.connectware.plugins.module_utils._runner_info import run_info
+from ansible_collections.iiot.connectware.plugins.modules.connectware_info import OPTIONS
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
 
 
 class ActionModule(ConnectwareAction):
     MODULE = 'iiot.connectware.connectware_info'
-    RUNNER = '_runner_info.run_info'
+    RUNNER = staticmethod(run_info)
+    OPTIONS = OPTIONS

@@ -14,10 +14,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.iiot.connectware.plugins.module_utils._license import license_file_text
+from ansible_collections.iiot.connectware.plugins.module_utils._runner_license import run_license
+from ansible_collections.iiot.connectware.plugins.modules.connectware_license import OPTIONS
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
 
 
 class ActionModule(ConnectwareAction):
     MODULE = 'iiot.connectware.connectware_license'
-    RUNNER = '_runner_license.run_license'
+    RUNNER = staticmethod(run_license)
+    OPTIONS = OPTIONS
     CONTROLLER_FILES = {'src': ('license file', 'content', ('content',), license_file_text)}

@@ -14,13 +14,16 @@ runs the module, whose file handling applies them.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.iiot.connectware.plugins.module_utils._marketplace import run_marketplace_app
+from ansible_collections.iiot.connectware.plugins.modules.connectware_marketplace_app import OPTIONS
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
 from ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files import ControllerFiles, module_file_reason
 
 
 class ActionModule(ConnectwareAction):
     MODULE = 'iiot.connectware.connectware_marketplace_app'
-    RUNNER = '_marketplace.run_marketplace_app'
+    RUNNER = staticmethod(run_marketplace_app)
+    OPTIONS = OPTIONS
     FILES = ControllerFiles
 
     def arguments_reason(self, module_args):

@@ -12,12 +12,14 @@ when it would run on the controller anyway.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.iiot.connectware.plugins.module_utils._service import commissioning_file_text
+from ansible_collections.iiot.connectware.plugins.module_utils._service import commissioning_file_text, run_service
+from ansible_collections.iiot.connectware.plugins.modules.connectware_service import OPTIONS
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction
 
 
 class ActionModule(ConnectwareAction):
     MODULE = 'iiot.connectware.connectware_service'
-    RUNNER = '_service.run_service'
+    RUNNER = staticmethod(run_service)
+    OPTIONS = OPTIONS
     CONTROLLER_FILES = {'src': ('commissioning file', 'content', ('content', 'marketplace'),
                                 commissioning_file_text)}

@@ -32,7 +32,6 @@ __metaclass__ = type
 
 import os
 import sys
-from importlib import import_module
 
 from ansible.errors import AnsibleError, AnsibleFileNotFound
 from ansible.module_utils.common.text.converters import to_native
@@ -44,7 +43,6 @@ from ansible_collections.iiot.connectware.plugins.module_utils._module import ru
 
 display = Display()
 
-PLUGINS = 'ansible_collections.iiot.connectware.plugins'
 EXECUTION_ENV = 'CONNECTWARE_EXECUTION'
 EXECUTION_VAR = 'connectware_execution'
 EXECUTION_CHOICES = ('auto', 'module')
@@ -56,9 +54,14 @@ class ConnectwareAction(ActionBase):
     TRANSFERS_FILES = False
     # async runs the module (see module_path_reason), so the plugin must let Ansible accept it.
     _supports_async = True
-    # Set by each plugin: the module's FQCN, and its runner as '<module_utils file>.<function>'.
+    # Set by each plugin: the module's FQCN, its runner (a staticmethod) and the module's OPTIONS (its
+    # argument spec and rules, from the module file: their one place). The plugin imports the runner
+    # and the module file at its own import, which Ansible's main process does before it forks the
+    # task's workers (the strategy loads the action class), so every worker inherits them (and the
+    # client, and requests) instead of importing them once per host.
     MODULE = None
     RUNNER = None
+    OPTIONS = None
     # Option naming a controller file -> (what the file is, in words; option that carries its text;
     # options it excludes; function(bytes, path) -> text, raising ConnectwareError).
     CONTROLLER_FILES = {}
@@ -79,23 +82,16 @@ class ConnectwareAction(ActionBase):
             return result
         if reason is None:
             display.vvv('%s: running in the controller\'s worker process' % self.MODULE)
-            runner, options = self.definition()
             check_mode = bool(self._task.check_mode)
             files = self.FILES(check_mode=check_mode) if self.FILES is not None else None
-            result.update(run_in_process(runner, module_args, check_mode=check_mode, diff_mode=bool(self._task.diff),
-                                         module_name=self.MODULE, files=files, **options))
+            result.update(run_in_process(self.RUNNER, module_args, check_mode=check_mode, diff_mode=bool(self._task.diff),
+                                         module_name=self.MODULE, files=files, **self.OPTIONS))
         else:
             display.vvv('%s: running as a module (%s)' % (self.MODULE, reason))
             wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
             result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars,
                                                wrap_async=wrap_async))
         return result
-
-    def definition(self):
-        """The runner, and the module's OPTIONS (its argument spec and rules), from their one place."""
-        module = import_module('%s.modules.%s' % (PLUGINS, self.MODULE.rsplit('.', 1)[1]))
-        utils_name, runner_name = self.RUNNER.rsplit('.', 1)
-        return getattr(import_module('%s.module_utils.%s' % (PLUGINS, utils_name)), runner_name), module.OPTIONS
 
     # -- where to run -------------------------------------------------------
 
