@@ -36,6 +36,7 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.util.ssl_ import create_urllib3_context, resolve_cert_reqs, resolve_ssl_version
 except ImportError:
     requests = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -453,12 +454,55 @@ if HAS_REQUESTS:
 
     class _WatchedHTTPSConnection(HTTPSConnection):
         def connect(self):
+            context = _shared_context(self)
+            if context is not None:
+                # urllib3 loads ca_certs into a context it is given for every connection: this one has them.
+                self.ssl_context, self.ca_certs = context, None
             super(_WatchedHTTPSConnection, self).connect()
             _watch(self)
 
         def request(self, *args, **kwargs):  # pylint: disable=arguments-differ,signature-differs
             _watch(self)
             return super(_WatchedHTTPSConnection, self).request(*args, **kwargs)
+
+    # Parsing a CA file is most of what a verified TLS connection costs the client (here 28 ms of CPU for
+    # a bundle of about 150 CAs, such as certifi's or the system's, against 0.4 ms for the rest of the
+    # context), and urllib3 parses it again for every new connection, of which a module opens up to seven
+    # to one host at once. So the client makes a verifying context once per CA file (its path and what
+    # os.stat says of it) and TLS settings, with urllib3's own function and the connection's settings,
+    # and every connection of the process that verifies with that file shares it. Not shared: a
+    # connection with a client certificate, CA data or a CA folder, one that was given a context, one
+    # through an HTTPS proxy (whose TLS uses the same CA settings), and on urllib3 before 2.
+    _SHARED_CONTEXTS = {}
+    _SHARED_CONTEXTS_LOCK = threading.Lock()
+    _URLLIB3_MAJOR = int(re.match(r'[0-9]+', urllib3.__version__).group(0))
+
+    def _shared_context(connection):
+        """The shared verifying SSLContext for ``connection``'s CA file and TLS settings, or None (urllib3 makes one)."""
+        ca_certs = getattr(connection, 'ca_certs', None)
+        proxy = getattr(connection, 'proxy', None)
+        if (_URLLIB3_MAJOR < 2 or not ca_certs or getattr(connection, 'ca_cert_dir', None)
+                or getattr(connection, 'ca_cert_data', None) or getattr(connection, 'ssl_context', None) is not None
+                or getattr(connection, 'cert_file', None) or (proxy is not None and proxy.scheme == 'https')):
+            return None
+        cert_reqs = resolve_cert_reqs(connection.cert_reqs)
+        if cert_reqs != ssl.CERT_REQUIRED:
+            return None
+        try:
+            info = os.stat(ca_certs)
+        except OSError:
+            return None  # urllib3 reports the missing file as it always does
+        settings = (resolve_ssl_version(connection.ssl_version), connection.ssl_minimum_version,
+                    connection.ssl_maximum_version)
+        key = (ca_certs, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) + settings
+        with _SHARED_CONTEXTS_LOCK:
+            context = _SHARED_CONTEXTS.get(key)
+            if context is None:
+                context = create_urllib3_context(ssl_version=settings[0], ssl_minimum_version=settings[1],
+                                                 ssl_maximum_version=settings[2], cert_reqs=cert_reqs)
+                context.load_verify_locations(cafile=ca_certs)
+                _SHARED_CONTEXTS[key] = context
+        return context
 
     class _WatchedHTTPPool(HTTPConnectionPool):
         ConnectionCls = _WatchedHTTPConnection

@@ -5,12 +5,14 @@
 TLS failures in words."""
 
 import datetime
+import os
 import socket
 import struct
 import threading
 
 import pytest
 import trustme
+import urllib3.connection
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -349,3 +351,164 @@ def test_the_look_at_a_certificate_is_bounded_by_its_timeout():
         assert _client._peek_certificate('127.0.0.1', listener.getsockname()[1], 0.2) is None  # pylint: disable=protected-access
     finally:
         listener.close()
+
+
+# -- one parse of a CA file per process -------------------------------------------------------
+
+
+@pytest.fixture
+def contexts_made(monkeypatch):
+    """Counts the verifying contexts the client makes and those urllib3 makes itself, from an empty cache."""
+    made = {'client': 0, 'urllib3': 0}
+
+    def counting(where, real):
+        def make(*args, **kwargs):
+            made[where] += 1
+            return real(*args, **kwargs)
+        return make
+
+    monkeypatch.setattr(_client, '_SHARED_CONTEXTS', {})
+    monkeypatch.setattr(_client, 'create_urllib3_context', counting('client', _client.create_urllib3_context))
+    monkeypatch.setattr(urllib3.connection, 'create_urllib3_context',
+                        counting('urllib3', urllib3.connection.create_urllib3_context))
+    return made
+
+
+def test_connections_that_verify_with_one_ca_file_share_one_parse_of_it(server, tls, contexts_made):
+    # Six clients at once (each with its own session and connection), then three more one by one.
+    errors = []
+
+    def fetch():
+        try:
+            assert client_for(server, ca_path=tls.ca_path).get('/api/system/info')['version'] == '1.7.2'
+        except Exception as error:  # pylint: disable=broad-except
+            errors.append(error)
+
+    threads = [threading.Thread(target=fetch) for _index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for _index in range(3):
+        fetch()
+    assert errors == []
+    assert contexts_made == {'client': 1, 'urllib3': 0}
+
+
+def test_a_shared_context_still_checks_the_host_name(tmp_path, contexts_made):
+    material = TLSMaterial(str(tmp_path / 'tls'), identities=('localhost',))
+    instance = Instance('cw-localhost-only', tls=material).start()
+    try:
+        assert client_for(instance, ca_path=material.ca_path).get('/api/system/info')['version'] == '1.7.2'
+        with pytest.raises(ConnectwareError) as caught:
+            client_for(instance, url=instance.url.replace('localhost', '127.0.0.1'),
+                       ca_path=material.ca_path).get('/api/system/info')
+        assert client_for(instance, ca_path=material.ca_path).get('/api/system/info')['version'] == '1.7.2'
+    finally:
+        instance.stop()
+    assert caught.value.kind == 'tls' and 'hostname mismatch' in caught.value.message
+    assert contexts_made == {'client': 1, 'urllib3': 0}
+
+
+def test_a_ca_file_replaced_at_the_same_path_is_read_again(server, tls, tmp_path, contexts_made):
+    ca_path = str(tmp_path / 'ca.pem')
+    for source, trusted in ((tls.ca_path, True), (tls.other_ca_path, False), (tls.ca_path, True)):
+        staged = str(tmp_path / 'staged.pem')
+        with open(source, 'rb') as handle, open(staged, 'wb') as out:
+            out.write(handle.read())
+        os.replace(staged, ca_path)
+        client = client_for(server, ca_path=ca_path)
+        if trusted:
+            assert client.get('/api/system/info')['version'] == '1.7.2'
+        else:
+            with pytest.raises(ConnectwareError) as caught:
+                client.get('/api/system/info')
+            assert caught.value.kind == 'tls' and 'not signed by a trusted CA' in caught.value.message
+    assert contexts_made == {'client': 3, 'urllib3': 0}
+
+
+def test_no_shared_context_without_verification_or_with_a_client_certificate(server, mtls_server, contexts_made):
+    instance, material = mtls_server
+    assert client_for(server, validate_certs=False).get('/api/system/info')['version'] == '1.7.2'
+    assert client_for(instance, ca_path=material.ca_path, client_cert=material.client_cert_path,
+                      client_key=material.client_key_path).get('/api/system/info')['version'] == '1.7.2'
+    assert contexts_made == {'client': 0, 'urllib3': 2}
+
+
+class ConnectProxy(object):
+    """An HTTP proxy that answers CONNECT with a tunnel to the host asked for, and counts the tunnels."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(('127.0.0.1', 0))
+        self.listener.listen(16)
+        self.url = 'http://127.0.0.1:%d' % self.listener.getsockname()[1]
+        self.tunnels = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client):
+        head = b''
+        while b'\r\n\r\n' not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        method, target = head.split(b' ')[:2]
+        if method != b'CONNECT':
+            client.sendall(b'HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n')
+            client.close()
+            return
+        host, port = target.decode('ascii').rsplit(':', 1)
+        self.tunnels.append(target.decode('ascii'))
+        upstream = socket.create_connection((host, int(port)), timeout=30)
+        client.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self.thread.join(10)
+
+
+def test_through_a_tunnelling_proxy_the_shared_context_verifies_the_server(server, tls, monkeypatch, contexts_made):
+    proxy = ConnectProxy()
+    monkeypatch.setenv('HTTPS_PROXY', proxy.url)
+    monkeypatch.delenv('NO_PROXY', raising=False)
+    monkeypatch.delenv('no_proxy', raising=False)
+    try:
+        assert client_for(server, ca_path=tls.ca_path).get('/api/system/info')['version'] == '1.7.2'
+        with pytest.raises(ConnectwareError) as caught:
+            client_for(server, ca_path=tls.other_ca_path).get('/api/system/info')
+    finally:
+        proxy.close()
+    assert caught.value.kind == 'tls' and 'not signed by a trusted CA' in caught.value.message
+    assert proxy.tunnels == ['localhost:%d' % server.port] * 2
+    assert contexts_made == {'client': 2, 'urllib3': 0}
