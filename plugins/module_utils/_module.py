@@ -19,6 +19,10 @@ ConnectwareError becomes a failed result (``format_failure``). Every result carr
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+import io
+import warnings
+
 from ansible.module_utils.basic import FILE_COMMON_ARGUMENTS, AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -130,8 +134,27 @@ def plain(value):
     return value
 
 
+@contextlib.contextmanager
+def held_output(python_warnings):
+    """While a runner runs in the controller's worker: Python warnings are recorded (their text added
+    to the list ``python_warnings``) and whatever is printed is held and dropped, not written.
+
+    A runner's threads (concurrent reads, deadline timers) must not write to the worker's stdout or
+    stderr: ansible-core before 2.19 forks each worker while holding the lock that guards those
+    streams, so there a thread other than the main one waits for it forever (a library's warning
+    from such a thread hung the task). On the module path the same output goes to the module's
+    stderr, which Ansible does not show for a module that answered.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            try:
+                yield
+            finally:
+                python_warnings.extend('%s: %s' % (warning.category.__name__, warning.message) for warning in caught)
+
+
 def run_in_process(runner, module_args, check_mode=False, diff_mode=False, module_name='module', argument_spec=None,
-                   files=None, **options):
+                   files=None, python_warnings=None, **options):
     """The same task as ``run_module``, in the calling (controller's) process: returns the result.
 
     Validation uses the module's own spec (types, defaults, env fallbacks, no_log, aliases,
@@ -139,6 +162,8 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
     and every no_log value and learned secret is masked in the whole result, as AnsibleModule
     does on the module path. ``files`` is the file handling a runner that writes files uses; it
     also adds the file's owner, mode and size to a result naming one, as AnsibleModule does.
+    While the runner runs, nothing is written to stdout or stderr (``held_output``); the Python
+    warnings it raised are added to the list ``python_warnings`` when one is given.
     """
     kwargs = module_kwargs(argument_spec, **options)
     spec = kwargs['argument_spec']
@@ -159,8 +184,9 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
             message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
         # As AnsibleModule fails: with the invocation (the parameters as far as validated, masked).
         return remove_values(dict(failed=True, msg=message, invocation=dict(module_args=params)), no_log_values)
-    result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode,
-                     files=files)
+    with held_output(python_warnings if python_warnings is not None else []):
+        result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode,
+                         files=files)
     alias_warnings = ['Both option %s and its alias %s are set.' % (warning['option'], warning['alias'])
                       for warning in validation._warnings]  # pylint: disable=protected-access
     result['warnings'] = alias_warnings + result['warnings']

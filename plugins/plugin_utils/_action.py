@@ -84,8 +84,12 @@ class ConnectwareAction(ActionBase):
             display.vvv('%s: running in the controller\'s worker process' % self.MODULE)
             check_mode = bool(self._task.check_mode)
             files = self.FILES(check_mode=check_mode) if self.FILES is not None else None
+            python_warnings = []
             result.update(run_in_process(self.RUNNER, module_args, check_mode=check_mode, diff_mode=bool(self._task.diff),
-                                         module_name=self.MODULE, files=files, **self.OPTIONS))
+                                         module_name=self.MODULE, files=files, python_warnings=python_warnings,
+                                         **self.OPTIONS))
+            for text in python_warnings:
+                display.vvvv('%s: a library warned while it ran: %s' % (self.MODULE, text))
         else:
             display.vvv('%s: running as a module (%s)' % (self.MODULE, reason))
             wrap_async = bool(self._task.async_val) and not self._connection.has_native_async

@@ -4,6 +4,8 @@
 """The glue every module shares: one check of float options, security and retry warnings, api_retries."""
 
 import os
+import threading
+import warnings
 import sys
 from unittest import mock
 
@@ -155,3 +157,46 @@ def test_credentials_in_the_url_are_masked_in_process():
     assert result['failed'] and 'must not carry credentials' in result['msg']
     assert 'pw-in-url' not in repr(result)
     assert result['invocation']['module_args']['url'] != 'https://admin:pw-in-url@cw.example'
+
+
+class GuardedStream(object):
+    """Stands in for a worker's stdout or stderr under ansible-core before 2.19, which a thread other
+    than the worker's main one must not write to (see _module.held_output): writing fails the test."""
+
+    def __init__(self):
+        self.written = []
+
+    def write(self, text):
+        self.written.append(text)
+        raise AssertionError('written to the worker stream: %r' % text)
+
+    def flush(self):
+        pass
+
+
+def test_in_process_a_runner_thread_writes_nothing_and_its_warnings_are_kept(monkeypatch):
+    streams = {'stdout': GuardedStream(), 'stderr': GuardedStream()}
+    monkeypatch.setattr(sys, 'stdout', streams['stdout'])
+    monkeypatch.setattr(sys, 'stderr', streams['stderr'])
+    raised = []
+
+    def noisy(client):
+        def from_a_thread():
+            try:
+                warnings.warn('a library warns from a thread', UserWarning)
+                print('printed from a thread')
+                sys.stderr.write('written to stderr from a thread\n')
+            except AssertionError as error:
+                raised.append(error)
+
+        thread = threading.Thread(target=from_a_thread)
+        thread.start()
+        thread.join(30)
+        return {'changed': False, 'version': client.base_url}
+
+    python_warnings = []
+    result = glue.run_in_process(task_runner(noisy), {'url': 'https://cw.example', 'token': 'tok'},
+                                 python_warnings=python_warnings, **OPTIONS)
+    assert result['changed'] is False and result['version'] == 'https://cw.example'
+    assert raised == [] and streams['stdout'].written == [] and streams['stderr'].written == []
+    assert python_warnings == ['UserWarning: a library warns from a thread']
