@@ -184,7 +184,7 @@ bench: collection
 
 # The reliability and security suite alone (part of make test), printing its figures.
 reliability: collection
-	$(BIN)/pytest tests/integration/test_reliability_*.py tests/unit/plugins/module_utils/test_properties.py -n $(PYTEST_WORKERS) --dist loadfile -rA -s -q
+	$(BIN)/pytest tests/integration/test_reliability_*.py tests/integration/test_execution_paths.py::test_no_secret_anywhere tests/unit/plugins/module_utils/test_properties.py -n $(PYTEST_WORKERS) --dist loadfile -rA -s -q
 
 clean:
 	rm -rf $(TMP) tests/output .pytest_cache

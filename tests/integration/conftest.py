@@ -22,8 +22,8 @@ from connectware_sim.tls import TLSMaterial  # noqa: E402  pylint: disable=wrong
 
 
 # What also runs on the oldest supported ansible-core (make integration-oldest): every module's
-# main path, check mode and diff, the role, a playbook with its templates, and the secrets suite on
-# the in-process path, whose masking is the collection's own. An entry is a test's name (all its
+# main path, check mode and diff, the role, a playbook with its templates, and the secrets test
+# (test_no_secret_anywhere) on the in-process path, whose masking is the collection's own. An entry is a test's name (all its
 # parameters) or one parametrization, "name[id]". The fault matrix, the load test, the module path's
 # masking (AnsibleModule's) and the other playbooks add nothing version-specific, so they run once,
 # on the newest, where every test runs.
@@ -41,7 +41,7 @@ OLDEST_SUBSET = {
                                 'test_serial_rollout_stops_when_part_of_a_batch_fails',
                                 'test_fleet_report_one_row_per_host_worst_first'),
     'test_examples.py': ('test_examples_run',),
-    'test_reliability_secrets.py': ('test_no_secret_anywhere[in-process-check+diff]',),
+    'test_execution_paths.py': ('test_no_secret_anywhere[in-process-check+diff]',),
 }
 
 

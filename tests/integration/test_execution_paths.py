@@ -1,17 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, iiot.connectware contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Both execution paths: in the controller's worker process, and as a module.
+"""Both execution paths: in the controller's worker process, and as a module; and no secret on either.
 
 The simulator's inventory uses the local connection, so by default every module runs
 in-process (connectware_marketplace_app too, unless a file option needs the module's file
-handling); CONNECTWARE_EXECUTION=module forces the module path. The same playbook run on both paths from the same simulator state gives the same
-results and sends the same requests. ``-vvv`` tells which path ran, and why a task fell back
-to the module: the tests read those lines from each task's section of the output.
+handling); CONNECTWARE_EXECUTION=module forces the module path. The same playbook run on both
+paths from the same simulator state gives the same results and sends the same requests. ``-vvv``
+tells which path ran, and why a task fell back to the module: the tests read those lines from
+each task's section of the output.
+
+The same runs carry sentinel secrets (token, wrong token, password, license contents, secret
+service parameters) through every module and the role, succeeding and failing, with token auth
+and with login, at ``-vvvv``, with ``--diff`` and with ``--check --diff``: they must appear
+nowhere, not in the output, the results or diffs, nor in the simulator's access log or request
+log. In-process the masking is the collection's own; as a module, AnsibleModule's.
 """
 
 import collections
 import copy
+import json
 import os
 import re
 import shutil
@@ -25,15 +33,38 @@ import yaml
 
 from connectware_sim import make_license_jwt
 from connectware_sim.state import COMMISSIONING_FILE, iso_date
-from harness import connection_vars, play, run_playbook, scenario_play, scenario_playbook, write_inventory
+from harness import (assert_no_secrets, connection_vars, play, run_playbook, scenario_play, scenario_playbook,
+                     write_inventory)
 
 PATHS = {'in-process': {}, 'module': {'CONNECTWARE_EXECUTION': 'module'}}
 FQCN = 'iiot.connectware.%s'
 IN_PROCESS = "running in the controller's worker process"
 SID = 'opcua-to-mqtt'
 NEW_LICENSE = make_license_jwt('lic-paths-2027', account='acme-plant', expiration=iso_date(400))
-REJECTED_LICENSE = 'CORRUPTED-PAYLOAD-paths-7f3a-9b8c'
 BAD_FILE = COMMISSIONING_FILE.replace('type: Cybus::Connection', 'type: Foo::Bar')
+
+# The sentinel secrets. They reach the play as variables from a vars file, as vault variables would:
+# Ansible shows the playbook's source around some failing tasks, so a literal in the playbook would
+# be shown by Ansible itself.
+TOKEN = 'SENTINEL-TOKEN-5b0e6c1f2a9d4e7b8c3f'
+WRONG_TOKEN = 'SENTINEL-WRONG-TOKEN-a1b2c3d4e5f6'
+PASSWORD = 'SENTINEL-PASSWORD-9d8c7b6a5f4e'
+OPAQUE_LICENSE = 'SENTINEL-OPAQUE-LICENSE-0f1e2d3c4b5a'
+LICENSE = make_license_jwt('lic-sentinel', expiration='2099-06-30')
+SHORT_LICENSE = make_license_jwt('lic-sentinel-short', expiration='2026-01-01')
+NOT_A_LICENSE = 'SENTINEL-NOT-A-LICENSE-3e4f5a6b'
+SERVICE_PASSWORD = 'SENTINEL-OPCUA-PASSWORD-6a7b8c9d0e1f'
+SERVICE_TOKEN = 'SENTINEL-SERVICE-TOKEN-2c3d4e5f6a7b'
+BROKER_PASSWORD = 'SENTINEL-BROKER-PASSWORD-4d5e6f7a8b9c'
+SECRET_VARS = {'sentinel_token': TOKEN, 'sentinel_wrong_token': WRONG_TOKEN, 'sentinel_password': PASSWORD,
+               'sentinel_opaque_license': OPAQUE_LICENSE, 'sentinel_license': LICENSE,
+               'sentinel_short_license': SHORT_LICENSE, 'sentinel_not_a_license': NOT_A_LICENSE,
+               'sentinel_service_password': SERVICE_PASSWORD, 'sentinel_service_token': SERVICE_TOKEN,
+               'sentinel_broker_password': BROKER_PASSWORD, 'paths_license': NEW_LICENSE}
+SECRETS = list(SECRET_VARS.values())
+TOKEN_AUTH = {'url': '{{ connectware_url }}', 'token': '{{ sentinel_token }}', 'ca_path': '{{ connectware_ca_path }}'}
+LOGIN_AUTH = {'url': '{{ connectware_url }}', 'username': 'ops', 'password': '{{ sentinel_password }}',
+              'ca_path': '{{ connectware_ca_path }}'}
 
 
 def in_process_line(module):
@@ -53,12 +84,6 @@ def task(module, task_name, **args):
 def bare_task(module, task_name, **args):
     """A task without connection options: they come from module_defaults or the environment."""
     return {'name': task_name, FQCN % module: args}
-
-
-def service(task_name, **args):
-    args.setdefault('service_id', SID)
-    args.setdefault('wait_interval', 0.05)
-    return task('connectware_service', task_name, **args)
 
 
 def sections(run):
@@ -88,11 +113,24 @@ def requests_of(host):
                    str(entry['user']), str(entry['fault'])) for entry in host.log)
 
 
-# -- the same results on both paths ---------------------------------------------------------
+# -- the cases both paths run -----------------------------------------------------------------
 
 BAD_ARGUMENTS = ('info unknown option', 'health wrong type', 'license wrong choice', 'service mutually exclusive')
 # The backup's name holds the writing process's id and the time.
 _BACKUP_SUFFIX = re.compile(r'\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~$')
+
+
+def main_task(module, task_name, **args):
+    """A main case: token auth with the sentinel token."""
+    task_args = dict(TOKEN_AUTH)
+    task_args.update(args)
+    return {'name': task_name, FQCN % module: task_args}
+
+
+def service(task_name, **args):
+    args.setdefault('service_id', SID)
+    args.setdefault('wait_interval', 0.05)
+    return main_task('connectware_service', task_name, **args)
 
 
 def app_cases(folder):
@@ -100,7 +138,7 @@ def app_cases(folder):
     def app(task_name, **args):
         if 'directory' not in args:
             args.setdefault('name', 'OPC UA to MQTT')
-        return task('connectware_marketplace_app', task_name, **args)
+        return main_task('connectware_marketplace_app', task_name, **args)
     return [
         app('app new', dest='%s/app.yml' % folder, mode='0640'),
         app('app unchanged', dest='%s/app.yml' % folder, mode='0640'),
@@ -112,12 +150,13 @@ def app_cases(folder):
     ]
 
 
-def prepare_app_folder(folder):
-    """``folder`` emptied, with the file the backup case replaces."""
+def prepare_folder(folder, existing=False):
+    """``folder`` emptied; with ``existing``, holding the file the backup case replaces."""
     shutil.rmtree(str(folder), ignore_errors=True)
     folder.mkdir(parents=True)
-    (folder / 'existing.yml').write_text('old: content\n')
-    os.chmod(str(folder / 'existing.yml'), 0o604)
+    if existing:
+        (folder / 'existing.yml').write_text('old: content\n')
+        os.chmod(str(folder / 'existing.yml'), 0o604)
 
 
 def folder_files(folder):
@@ -132,56 +171,127 @@ def folder_files(folder):
 
 def untrusted_task():
     """A CA file that did not sign the simulator's certificate (certifi's public CAs, which requests brings)."""
-    return task('connectware_info', 'info untrusted certificate', gather_subset=['info'], retries=0,
-                ca_path=certifi.where())
+    return main_task('connectware_info', 'info untrusted certificate', gather_subset=['info'], retries=0,
+                     ca_path=certifi.where())
 
 
 def main_cases(app_folder):
     """Success, no change, change with diff, warnings, failures with api_error, and bad arguments."""
     bad = dict(url='{{ bad_url }}')
+    broker = {'opcuaHost': 'a', 'brokerPassword': '{{ sentinel_broker_password }}'}
     return app_cases(app_folder) + [
         # The first health read answers 503: a retry and its warning.
-        task('connectware_info', 'info all', gather_subset=['all', '!agents']),
-        task('connectware_info', 'info failing endpoint', gather_subset=['agents'], retries=0),
-        task('connectware_info', 'info wrong token', token='not-a-valid-token-4711', gather_subset=['info']),
+        main_task('connectware_info', 'info all', gather_subset=['all', '!agents']),
+        main_task('connectware_info', 'info failing endpoint', gather_subset=['agents'], retries=0),
+        main_task('connectware_info', 'info wrong token', token='{{ sentinel_wrong_token }}', gather_subset=['info']),
         # The TLS diagnosis, which the client imports only when a handshake fails (the module's payload
         # must carry it).
         untrusted_task(),
         # validate_certs false: the security warning.
-        task('connectware_health_check', 'health ok', checks=['health', 'vrpc', 'license', 'preflight'],
-             validate_certs=False),
-        task('connectware_health_check', 'health failing', services=['no-such-service'], license_min_days=5000),
-        task('connectware_license', 'license upload', content=NEW_LICENSE),
-        task('connectware_license', 'license unchanged', content=NEW_LICENSE),
-        task('connectware_license', 'license rejected', content=REJECTED_LICENSE),
-        service('service install', content=COMMISSIONING_FILE, parameters={'opcuaHost': 'a', 'brokerPassword': 'pw-1'}),
-        service('service unchanged', content=COMMISSIONING_FILE,
-                parameters={'opcuaHost': 'a', 'brokerPassword': 'pw-1'}),
-        service('service re-deploy', content=COMMISSIONING_FILE, parameters={'opcuaHost': 'b', 'brokerPassword': 'pw-1'}),
+        main_task('connectware_health_check', 'health ok', checks=['health', 'vrpc', 'license', 'preflight'],
+                  validate_certs=False),
+        main_task('connectware_health_check', 'health failing', services=['no-such-service'], license_min_days=5000),
+        main_task('connectware_license', 'license upload', content='{{ paths_license }}'),
+        main_task('connectware_license', 'license unchanged', content='{{ paths_license }}'),
+        main_task('connectware_license', 'license rejected', content='{{ sentinel_not_a_license }}'),
+        service('service install', content=COMMISSIONING_FILE, parameters=broker),
+        service('service unchanged', content=COMMISSIONING_FILE, parameters=broker),
+        service('service re-deploy', content=COMMISSIONING_FILE, parameters=dict(broker, opcuaHost='b')),
         service('service invalid', service_id='bad', content=BAD_FILE),
         service('service absent', state='absent'),
         # Bad arguments, aimed at a host that must never be asked anything.
-        task('connectware_info', 'info unknown option', gather_subsets=['info'], **bad),
-        task('connectware_health_check', 'health wrong type', license_min_days='many', **bad),
-        task('connectware_license', 'license wrong choice', state='renewed', **bad),
+        main_task('connectware_info', 'info unknown option', gather_subsets=['info'], **bad),
+        main_task('connectware_health_check', 'health wrong type', license_min_days='many', **bad),
+        main_task('connectware_license', 'license wrong choice', state='renewed', **bad),
         service('service mutually exclusive', content=COMMISSIONING_FILE, username='ops', **bad),
         # Symbolic modes go to the module's file handling; a bad one fails there, with nothing sent.
-        task('connectware_marketplace_app', 'app symbolic mode', name='OPC UA to MQTT', dest='{{ bad_dest }}',
-             mode='u=banana', **bad),
+        main_task('connectware_marketplace_app', 'app symbolic mode', name='OPC UA to MQTT', dest='{{ bad_dest }}',
+                  mode='u=banana', **bad),
     ]
 
 
-MAIN_SCENARIO = {'service_settle_polls': 1, 'agents_error': True}
+MAIN_NAMES = frozenset(entry['name'] for entry in main_cases('<folder>'))
+
+# Secret-named service parameters: shown masked in the diff, never in clear.
+SERVICE_PARAMETERS = {'opcuaHost': 'opcua.example', 'opcuaPassword': '{{ sentinel_service_password }}',
+                      'apiToken': '{{ sentinel_service_token }}'}
+
+
+def gate_block(label, auth):
+    """The role, open and closed, its connection from the group's module_defaults."""
+    return {
+        'name': '%s gate' % label,
+        'block': [
+            {'name': '%s gate open' % label,
+             'ansible.builtin.include_role': {'name': 'iiot.connectware.deployment_gate'},
+             'vars': {'deployment_gate_checks': ['health', 'vrpc'], 'deployment_gate_report_dir': '{{ report_dir }}'}},
+            {'name': '%s gate closed' % label,
+             'ansible.builtin.include_role': {'name': 'iiot.connectware.deployment_gate'},
+             'vars': {'deployment_gate_services': ['no-such-service']}},
+        ],
+        'rescue': [{'name': '%s gate closed as expected' % label, 'ansible.builtin.debug': {'msg': 'closed'}}],
+        'module_defaults': {'group/iiot.connectware.connectware': auth},
+    }
+
+
+def login_cases():
+    """Every module with login auth (the password, and the token a login returns, are secrets), succeeding and failing."""
+    def login(module, task_name, **args):
+        merged = dict(LOGIN_AUTH)
+        merged.update(args)
+        return {'name': 'login %s' % task_name, FQCN % module: merged}
+
+    return [
+        login('connectware_info', 'info ok', gather_subset=['all', '!agents']),
+        login('connectware_info', 'info failing', gather_subset=['agents']),
+        login('connectware_license', 'license too short', content='{{ sentinel_short_license }}', min_days_left=30),
+        login('connectware_license', 'license opaque', content='{{ sentinel_opaque_license }}'),
+        login('connectware_license', 'license upload', content='{{ sentinel_license }}', min_days_left=10),
+        login('connectware_license', 'license unchanged', content='{{ sentinel_license }}'),
+        login('connectware_license', 'license rejected', content='{{ sentinel_not_a_license }}'),
+        login('connectware_license', 'license refresh failing', state='refreshed'),
+        login('connectware_health_check', 'health ok', checks=['health', 'vrpc', 'license']),
+        login('connectware_health_check', 'health failing', services=['no-such-service']),
+        login('connectware_service', 'service ok', service_id='login-service', content=COMMISSIONING_FILE,
+              parameters=SERVICE_PARAMETERS, wait_interval=0.05),
+        login('connectware_service', 'service unchanged', service_id='login-service', content=COMMISSIONING_FILE,
+              parameters=SERVICE_PARAMETERS, wait_interval=0.05),
+        login('connectware_service', 'service failing', service_id='login-bad', content=BAD_FILE,
+              parameters=SERVICE_PARAMETERS),
+        login('connectware_marketplace_app', 'app ok', name='OPC UA to MQTT', dest='{{ secret_apps }}/app.yml'),
+        login('connectware_marketplace_app', 'app failing', name='No Such App'),
+        gate_block('login', LOGIN_AUTH),
+        gate_block('token', TOKEN_AUTH),
+    ]
+
+
+LOGIN_NAMES = frozenset(entry['name'] for entry in login_cases() if 'block' not in entry)
+
+MAIN_SCENARIO = {
+    'service_settle_polls': 1, 'agents_error': True,
+    'tokens': {TOKEN: 'admin'},
+    'users': {'ops': {'password': PASSWORD, 'permissions': 'all'}},
+    'opaque_licenses': {OPAQUE_LICENSE: {'name': 'Opaque', 'file': {
+        'id': 'lic-opaque', 'associatedAccount': 'acme', 'connectwareLicenseClass': 'Production',
+        'expiration': '2099-01-01'}}}}
 MODES = {'diff': 'diff', 'check+diff': 'check-diff'}  # the play of each mode, and the role of its host
+DEFAULTS_PLAY = 'defaults and environment'
 
 
 class Snapshot(object):
-    """A simulated host as a run left it: its request log and state (the next path's run resets it)."""
+    """A simulated host as a run left it: its request log, access log, state and issued login tokens
+    (the next path's run resets the host). ``access_log_path`` is a copy, for assert_no_secrets."""
 
-    def __init__(self, instance):
+    def __init__(self, instance, folder):
         self.name = instance.name
         self.log = instance.request_log()
         self.state = copy.deepcopy(instance.state)
+        self.issued_tokens = list(instance.issued_tokens)
+        self.access_log_path = str(folder / ('access-%s.log' % instance.name))
+        shutil.copyfile(instance.access_log_path, self.access_log_path)
+
+    def request_log(self):
+        return self.log
 
 
 class PathRun(collections.namedtuple('PathRun', 'run hosts apps app_files')):
@@ -189,24 +299,47 @@ class PathRun(collections.namedtuple('PathRun', 'run hosts apps app_files')):
     {mode: folder_files} of what the main cases wrote."""
 
 
-@pytest.fixture(scope='module')
-def path_runs(host_pool, tmp_path_factory):
-    """One run per execution path at -vvv, from the same simulator state: {path: PathRun}.
+def chosen_plays(request):
+    """{path: set of plays} that the tests pytest selected in this file need."""
+    chosen = collections.defaultdict(set)
+    for item in request.session.items:
+        if item.module is not request.module or not hasattr(item, 'callspec'):
+            continue
+        params = item.callspec.params
+        if item.originalname == 'test_main_cases_same_on_both_paths':
+            for path in PATHS:
+                chosen[path].add(params['mode'])
+        elif item.originalname == 'test_module_defaults_and_environment_fallbacks':
+            chosen[params['path']].add(DEFAULTS_PLAY)
+        elif item.originalname == 'test_no_secret_anywhere':
+            chosen[params['path']].add(params['mode'])
+    return chosen
 
-    Its plays: the main cases with --diff ('diff') and with --check --diff ('check+diff'), each on a
-    host of its own whose first health read answers 503; and the module_defaults and environment
-    fallbacks ('defaults and environment'). The bad arguments aim at a host that must never be asked.
-    The environment names one host (CONNECTWARE_URL/TOKEN/CA_PATH) and module_defaults another; the
-    main cases give every connection option, so the environment does not reach them. Both paths use
-    the same hosts (same URLs, same license ids), reset before each run; ``hosts`` holds each host
-    as its path's run left it. The main cases' marketplace apps are written to the same folders on
-    both paths (results name them), emptied before each run.
+
+@pytest.fixture(scope='module')
+def path_runs(request, host_pool, tmp_path_factory):
+    """One run per execution path at -vvvv, from the same simulator state: {path: PathRun}.
+
+    Its plays: the main cases and the login cases with --diff ('diff') and with --check --diff
+    ('check+diff'), each on a host of its own whose first health read answers 503 and whose
+    license refresh fails; and the module_defaults and environment fallbacks ('defaults and
+    environment'). Only the plays (and paths) of the tests pytest selected run: the oldest
+    ansible-core runs one of them. The bad arguments aim at a host that must never be asked.
+    The environment names one host (CONNECTWARE_URL/TOKEN/CA_PATH) and module_defaults another;
+    the main cases give every connection option, so the environment does not reach them. Both
+    paths use the same hosts (same URLs, same license ids), reset before each run; ``hosts``
+    holds each host as its path's run left it. Both paths write the marketplace apps and the
+    gate's report to the same folders, emptied before each run (results name them).
     """
     found = {}
-    main_apps = tmp_path_factory.mktemp('main-apps')
-    for path, env in PATHS.items():
+    shared = tmp_path_factory.mktemp('shared')
+    secrets_file = shared / 'secrets.json'
+    secrets_file.write_text(json.dumps(SECRET_VARS))
+    for path, plays_wanted in sorted(chosen_plays(request).items()):
         for role in MODES.values():
-            prepare_app_folder(main_apps / role)
+            prepare_folder(shared / 'main' / role, existing=True)
+            prepare_folder(shared / 'secret' / role)
+            prepare_folder(shared / 'report' / role)
         workdir = tmp_path_factory.mktemp('run')
         apps = tmp_path_factory.mktemp('apps')
         fleet = host_pool.fleet([dict(MAIN_SCENARIO, name=role) for role in MODES.values()] + [
@@ -216,27 +349,34 @@ def path_runs(host_pool, tmp_path_factory):
         ])
         for role in MODES.values():
             fleet[role].set_fault('/api/system/health', status=503, retry_after=0, count=1)
+            # A failure path for state=refreshed, as Connectware answers when it cannot reach the portal.
+            fleet[role].set_fault('/api/system/refresh', status=400,
+                                  body={'message': 'License refresh failed: Cybus portal not reachable'})
         from_env, from_defaults = fleet['from-env'], fleet['from-defaults']
-        run_env = dict(env, CONNECTWARE_URL=from_env.url, CONNECTWARE_TOKEN=from_env.admin_token,
+        run_env = dict(PATHS[path], CONNECTWARE_URL=from_env.url, CONNECTWARE_TOKEN=from_env.admin_token,
                        CONNECTWARE_CA_PATH=fleet.ca_path)
         defaults = {'url': from_defaults.url, 'token': from_defaults.admin_token, 'ca_path': fleet.ca_path}
-        bad_url = {'bad_url': fleet['never'].url, 'bad_dest': str(main_apps / 'never.yml')}
-        plays = [
-            scenario_play('diff', main_cases(main_apps / 'diff'), hosts='diff', diff=True, ignore_errors=True,
-                          vars=bad_url),
-            scenario_play('check+diff', main_cases(main_apps / 'check-diff'), hosts='check-diff', check=True,
-                          diff=True, ignore_errors=True, vars=bad_url),
-            scenario_play('defaults and environment', five_tasks('env', str(apps / 'env-app.yml')) + [{
+        plays = []
+        for mode, role in MODES.items():
+            if mode in plays_wanted:
+                # Each task ignores its errors, not the play: the gate's blocks must see theirs.
+                tasks = [entry if 'block' in entry else dict(entry, ignore_errors=True)
+                         for entry in main_cases(shared / 'main' / role) + login_cases()]
+                plays.append(scenario_play(
+                    mode, tasks, hosts=role, check=mode == 'check+diff', diff=True,
+                    vars={'bad_url': fleet['never'].url, 'bad_dest': str(shared / 'main' / 'never.yml'),
+                          'secret_apps': str(shared / 'secret' / role), 'report_dir': str(shared / 'report' / role)}))
+        if DEFAULTS_PLAY in plays_wanted:
+            plays.append(scenario_play(DEFAULTS_PLAY, five_tasks('env', str(apps / 'env-app.yml')) + [{
                 'name': 'defaults',
                 'module_defaults': {'group/iiot.connectware.connectware': defaults},
                 'block': five_tasks('defaults', str(apps / 'defaults-app.yml')),
-            }], hosts='from-env'),
-        ]
-        run = run_playbook(workdir, scenario_playbook(plays), write_inventory(workdir, fleet), verbosity=3,
-                           env=run_env)
+            }], hosts='from-env'))
+        run = run_playbook(workdir, scenario_playbook(plays), write_inventory(workdir, fleet), verbosity=4,
+                           extra_args=['-e', '@%s' % secrets_file], env=run_env)
         assert run.rc == 0, run
-        found[path] = PathRun(run, dict((instance.name, Snapshot(instance)) for instance in fleet), apps,
-                              dict((role, folder_files(main_apps / role)) for role in MODES.values()))
+        found[path] = PathRun(run, dict((instance.name, Snapshot(instance, workdir)) for instance in fleet), apps,
+                              dict((role, folder_files(shared / 'main' / role)) for role in MODES.values()))
     return found
 
 
@@ -246,10 +386,12 @@ def normalized(run, volatile_days):
     Ignored: ``elapsed`` (the health check's clock); ``info.time`` (Connectware's clock, returned
     unchanged); ``days_left`` only when the two runs did not end on the same day (the modules
     read the real date); the process id and time in a backup's name. The ``invocation`` is
-    compared (as parsed JSON: key order does not matter).
+    compared (as parsed JSON: key order does not matter). The role's tasks are left out.
     """
     tasks = {}
     for entry in run.results:
+        if entry['task'] not in MAIN_NAMES | LOGIN_NAMES:
+            continue
         result = copy.deepcopy(entry['result'])
         result.pop('elapsed', None)
         if 'backup_file' in result:
@@ -288,6 +430,13 @@ def _mappings(value):
             yield from _mappings(item)
 
 
+def module_of(task_name):
+    """The module a main or login case runs, from its name."""
+    word = task_name.split()[1] if task_name.startswith('login ') else task_name.split()[0]
+    return 'connectware_' + {'info': 'info', 'health': 'health_check', 'license': 'license',
+                             'service': 'service', 'app': 'marketplace_app'}[word]
+
+
 @pytest.mark.parametrize('mode', sorted(MODES))
 def test_main_cases_same_on_both_paths(path_runs, mode):
     runs, logs, files = {}, {}, {}
@@ -304,10 +453,9 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
     for path, run in runs.items():
         # Which path really ran: one line per task, saying where.
         for name, lines in sections(run).items():
-            if name in BAD_ARGUMENTS or name.startswith('Gathering'):
+            if name not in (MAIN_NAMES | LOGIN_NAMES) - set(BAD_ARGUMENTS):
                 continue
-            module = 'connectware_' + {'info': 'info', 'health': 'health_check', 'license': 'license',
-                                       'service': 'service', 'app': 'marketplace_app'}[name.split()[0]]
+            module = module_of(name)
             expected = in_process_line(module) if path == 'in-process' else module_line(
                 module, 'forced by CONNECTWARE_EXECUTION')
             if name == 'app symbolic mode' and path == 'in-process':
@@ -315,7 +463,7 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
             assert path_lines(lines) == {expected: 1}, (path, name, lines)
 
     one = runs['in-process']
-    statuses = dict((entry['task'], entry['status']) for entry in one.results)
+    statuses = dict((entry['task'], entry['status']) for entry in one.results if entry['task'] in MAIN_NAMES)
     check = 'check' in mode
     assert statuses == {
         'info all': 'ok', 'info failing endpoint': 'ignored', 'info wrong token': 'ignored',
@@ -372,13 +520,57 @@ def test_main_cases_same_on_both_paths(path_runs, mode):
         assert folder['app.yml'][1:] == (0o600,) + me and folder['existing.yml'][1:] == (0o604,) + me
         assert folder['existing.yml.<pid>.<time>~'] == ('old: content\n', 0o604) + me
 
-    # The same results, task by task, and the same requests.
+    # The same results, task by task (the login cases too), and the same requests.
     volatile_days = runs['in-process'].finished_on != runs['module'].finished_on
     in_process, module = normalized(runs['in-process'], volatile_days), normalized(runs['module'], volatile_days)
-    assert sorted(in_process) == sorted(module)
+    assert sorted(in_process) == sorted(module) == sorted(MAIN_NAMES | LOGIN_NAMES)
     for key in in_process:
         assert in_process[key] == module[key], (key, differences(in_process[key], module[key]))
     assert logs['in-process'] == logs['module']
+
+
+SECRET_CASES = [(path, mode) for path in sorted(PATHS) for mode in sorted(MODES)]
+
+
+@pytest.mark.parametrize('path,mode', SECRET_CASES, ids=['%s-%s' % case for case in SECRET_CASES])
+def test_no_secret_anywhere(path_runs, path, mode):
+    whole_run, hosts, _apps, _app_files = path_runs[path]
+    check_diff = mode == 'check+diff'
+    instance = hosts[MODES[mode]]
+    run = whole_run.play(mode)
+    # The path the test is about really ran (-vvv and up say where each task ran).
+    in_process = "connectware_info: running in the controller's worker process"
+    forced = 'connectware_info: running as a module (forced by CONNECTWARE_EXECUTION)'
+    assert (in_process in run.stdout) == (path == 'in-process') and (forced in run.stdout) == (path == 'module')
+    statuses = dict((entry['task'], entry['status']) for entry in run.results)
+    # Both the success and the failure paths really ran, with each auth.
+    assert statuses['info all'] == 'ok' and statuses['info failing endpoint'] == 'ignored'
+    assert statuses['info wrong token'] == 'ignored'
+    assert statuses['login info ok'] == 'ok' and statuses['login info failing'] == 'ignored'
+    assert statuses['login health ok'] == 'ok' and statuses['login health failing'] == 'ignored'
+    assert statuses['login license too short'] == 'ignored'
+    assert statuses['login license upload'] == 'changed'
+    assert statuses['login license unchanged'] == ('changed' if check_diff else 'ok')
+    assert statuses['login license rejected'] == ('changed' if check_diff else 'ignored')
+    assert statuses['login license refresh failing'] == ('ok' if check_diff else 'ignored')
+    assert statuses['login gate closed as expected'] == statuses['token gate closed as expected'] == 'ok'
+    assert statuses['login service ok'] == 'changed' and statuses['login service failing'] == 'ignored'
+    assert statuses['login service unchanged'] == ('changed' if check_diff else 'ok')
+    assert statuses['login app ok'] == 'changed' and statuses['login app failing'] == 'ignored'
+    # The diff showed the secret-named parameters, masked.
+    assert '"opcuaPassword": "********"' in run.stdout and '"apiToken": "********"' in run.stdout
+    assert '"brokerPassword": "********"' in run.stdout
+    if not check_diff:
+        # The secrets did reach Connectware, where they belong.
+        services = instance.state['connectware_services']
+        assert services['login-service']['parameters']['opcuaPassword'] == SERVICE_PASSWORD
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in run.stdout  # -vvvv printed the invocations, masked
+    assert instance.issued_tokens, 'the login tasks did not log in'
+    # Nowhere in the whole run (every play's output, every result) nor in any host's logs.
+    issued_anywhere = [token for other in hosts.values() for token in other.issued_tokens]
+    assert_no_secrets(whole_run, SECRETS + issued_anywhere, hosts.values())
+    # Nothing secret reached the server in a query string either: every request authenticated by header.
+    assert set(entry['auth'] for entry in instance.request_log()) <= {'bearer', 'none'}
 
 
 # -- module_defaults, environment fallbacks -------------------------------------------------
