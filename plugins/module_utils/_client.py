@@ -483,7 +483,9 @@ if HAS_REQUESTS:
         proxy = getattr(connection, 'proxy', None)
         if (_URLLIB3_MAJOR < 2 or not ca_certs or getattr(connection, 'ca_cert_dir', None)
                 or getattr(connection, 'ca_cert_data', None) or getattr(connection, 'ssl_context', None) is not None
-                or getattr(connection, 'cert_file', None) or (proxy is not None and proxy.scheme == 'https')):
+                or getattr(connection, 'cert_file', None) or (proxy is not None and proxy.scheme == 'https')
+                or getattr(connection, 'assert_hostname', None) is not None
+                or getattr(connection, 'assert_fingerprint', None)):
             return None
         cert_reqs = resolve_cert_reqs(connection.cert_reqs)
         if cert_reqs != ssl.CERT_REQUIRED:
@@ -494,13 +496,18 @@ if HAS_REQUESTS:
             return None  # urllib3 reports the missing file as it always does
         settings = (resolve_ssl_version(connection.ssl_version), connection.ssl_minimum_version,
                     connection.ssl_maximum_version)
-        key = (ca_certs, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) + settings
+        key = (ca_certs, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) + settings
         with _SHARED_CONTEXTS_LOCK:
             context = _SHARED_CONTEXTS.get(key)
             if context is None:
                 context = create_urllib3_context(ssl_version=settings[0], ssl_minimum_version=settings[1],
                                                  ssl_maximum_version=settings[2], cert_reqs=cert_reqs)
-                context.load_verify_locations(cafile=ca_certs)
+                try:
+                    context.load_verify_locations(cafile=ca_certs)
+                except (OSError, ValueError):
+                    # A file that cannot be read or holds no certificate: urllib3 fails on it where
+                    # it always does, with the error the client words (shared, nothing would be).
+                    return None
                 _SHARED_CONTEXTS[key] = context
         return context
 

@@ -163,7 +163,8 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
     does on the module path. ``files`` is the file handling a runner that writes files uses; it
     also adds the file's owner, mode and size to a result naming one, as AnsibleModule does.
     While the runner runs, nothing is written to stdout or stderr (``held_output``); the Python
-    warnings it raised are added to the list ``python_warnings`` when one is given.
+    warnings it raised are added to the list ``python_warnings`` when one is given, masked as the
+    result is. The hold is process-wide: one task at a time per process, as Ansible's workers run.
     """
     kwargs = module_kwargs(argument_spec, **options)
     spec = kwargs['argument_spec']
@@ -184,9 +185,12 @@ def run_in_process(runner, module_args, check_mode=False, diff_mode=False, modul
             message = 'Unsupported parameters for (%s) module: %s' % (module_name, message)
         # As AnsibleModule fails: with the invocation (the parameters as far as validated, masked).
         return remove_values(dict(failed=True, msg=message, invocation=dict(module_args=params)), no_log_values)
-    with held_output(python_warnings if python_warnings is not None else []):
+    recorded = []
+    with held_output(recorded):
         result = execute(runner, params, spec, no_log_values.add, check_mode=check_mode, diff_mode=diff_mode,
                          files=files)
+    if python_warnings is not None:
+        python_warnings.extend(remove_values(recorded, no_log_values))
     alias_warnings = ['Both option %s and its alias %s are set.' % (warning['option'], warning['alias'])
                       for warning in validation._warnings]  # pylint: disable=protected-access
     result['warnings'] = alias_warnings + result['warnings']

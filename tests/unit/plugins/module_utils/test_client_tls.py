@@ -13,6 +13,7 @@ import threading
 import pytest
 import trustme
 import urllib3.connection
+import urllib3.util
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -512,3 +513,39 @@ def test_through_a_tunnelling_proxy_the_shared_context_verifies_the_server(serve
     assert caught.value.kind == 'tls' and 'not signed by a trusted CA' in caught.value.message
     assert proxy.tunnels == ['localhost:%d' % server.port] * 2
     assert contexts_made == {'client': 2, 'urllib3': 0}
+
+
+def test_through_a_tunnelling_proxy_a_ca_file_without_certificates_is_named_as_without_one(
+        server, tmp_path, monkeypatch, contexts_made):
+    # The CA file fails to load where urllib3 loads it, so the error is the TLS one, not the proxy's.
+    junk = tmp_path / 'junk.crt'
+    junk.write_text('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n')
+    proxy = ConnectProxy()
+    monkeypatch.setenv('HTTPS_PROXY', proxy.url)
+    monkeypatch.delenv('NO_PROXY', raising=False)
+    monkeypatch.delenv('no_proxy', raising=False)
+    try:
+        failure = tls_failure(server, ca_path=str(junk))
+    finally:
+        proxy.close()
+    assert 'TLS: ca_path (%s) holds no CA certificate this client can load. Give ca_path the PEM file' % junk \
+        in failure.message
+    assert 'proxy' not in failure.message.lower()
+    assert contexts_made['client'] == 1 and _client._SHARED_CONTEXTS == {}  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize('setting', [
+    {'proxy': urllib3.util.parse_url('https://proxy.example:3129')},
+    {'assert_hostname': 'other.example'},
+    {'assert_fingerprint': 'AA:BB'},
+    {'cert_reqs': 'CERT_NONE'},
+    {'ca_cert_dir': '/etc/ssl/certs'},
+])
+def test_connections_with_their_own_tls_rules_make_their_own_context(tls, setting):
+    # An HTTPS proxy's TLS uses the connection's CA settings, which sharing would take away; a
+    # host name or fingerprint to assert would switch the shared context's own host name check off.
+    connection = urllib3.connection.HTTPSConnection('localhost', 443, ca_certs=tls.ca_path, cert_reqs='CERT_REQUIRED')
+    assert _client._shared_context(connection) is not None  # pylint: disable=protected-access
+    for name, value in setting.items():
+        setattr(connection, name, value)
+    assert _client._shared_context(connection) is None  # pylint: disable=protected-access

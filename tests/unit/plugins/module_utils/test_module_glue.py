@@ -200,3 +200,19 @@ def test_in_process_a_runner_thread_writes_nothing_and_its_warnings_are_kept(mon
     assert result['changed'] is False and result['version'] == 'https://cw.example'
     assert raised == [] and streams['stdout'].written == [] and streams['stderr'].written == []
     assert python_warnings == ['UserWarning: a library warns from a thread']
+
+
+def test_in_process_recorded_warnings_are_masked_as_the_result_is():
+    def warns_a_secret(client):
+        warnings.warn('a library repeats the token tok-3c9f1e7a and the password pw-5d2b8a', UserWarning)
+        return {'changed': False}
+
+    python_warnings = []
+    glue.run_in_process(task_runner(warns_a_secret), {'url': 'https://cw.example', 'token': 'tok-3c9f1e7a'},
+                        python_warnings=python_warnings, **OPTIONS)
+    glue.run_in_process(task_runner(warns_a_secret), {'url': 'https://cw.example', 'username': 'ops',
+                                                      'password': 'pw-5d2b8a'},
+                        python_warnings=python_warnings, **OPTIONS)
+    # Each task masks its own secrets (the first knows the token, the second the password).
+    assert python_warnings == ['UserWarning: a library repeats the token ******** and the password pw-5d2b8a',
+                               'UserWarning: a library repeats the token tok-3c9f1e7a and the password ********']
