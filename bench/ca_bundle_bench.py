@@ -4,8 +4,10 @@
 """What a large CA bundle costs: connectware_info (all subsets) with ca_path naming certifi's bundle plus
 the fleet's CA, this checkout against an earlier commit, side by side.
 
-    .venv/bin/python bench/ca_bundle_bench.py --before HEAD~1 --hosts 30 --reps 5
-    .venv/bin/python bench/ca_bundle_bench.py --before HEAD~1 --hosts 30 --reps 3 --execution module
+    .venv/bin/python bench/ca_bundle_bench.py --before 91aab9b^ --hosts 30 --reps 5
+    .venv/bin/python bench/ca_bundle_bench.py --before 91aab9b^ --hosts 30 --reps 3 --execution module
+
+(91aab9b: the commit that parses each CA file once per process.)
 
 The main bench (run_bench.py) verifies with the fleet's one CA, which costs next to nothing to
 load. A host whose certificate a public CA signed is verified with a bundle of about 150 CAs

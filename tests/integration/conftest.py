@@ -23,10 +23,10 @@ from connectware_sim.tls import TLSMaterial  # noqa: E402  pylint: disable=wrong
 
 # What also runs on the oldest supported ansible-core (make integration-oldest): every module's
 # main path, check mode and diff, the role, a playbook with its templates, and the secrets test
-# (test_no_secret_anywhere) on the in-process path, whose masking is the collection's own. An entry is a test's name (all its
-# parameters) or one parametrization, "name[id]". The fault matrix, the load test, the module path's
-# masking (AnsibleModule's) and the other playbooks add nothing version-specific, so they run once,
-# on the newest, where every test runs.
+# (test_no_secret_anywhere) on the in-process path, whose masking is the collection's own. An
+# entry is a test's name (all its parameters) or one parametrization, "name[id]". The fault
+# matrix, the load test, the module path's masking (AnsibleModule's) and the other playbooks add
+# nothing version-specific, so they run once, on the newest, where every test runs.
 OLDEST_SUBSET = {
     'test_connectware_health_check.py': ('test_healthy_host_passes_with_one_request_per_endpoint',
                                          'test_each_kind_of_failure_is_reported_with_its_reason'),

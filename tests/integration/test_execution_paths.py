@@ -306,7 +306,7 @@ def chosen_plays(request):
         if item.module is not request.module or not hasattr(item, 'callspec'):
             continue
         params = item.callspec.params
-        if item.originalname == 'test_main_cases_same_on_both_paths':
+        if item.originalname == 'test_same_results_and_requests_on_both_paths':
             for path in PATHS:
                 chosen[path].add(params['mode'])
         elif item.originalname == 'test_module_defaults_and_environment_fallbacks':
@@ -320,8 +320,8 @@ def chosen_plays(request):
 def path_runs(request, host_pool, tmp_path_factory):
     """One run per execution path at -vvvv, from the same simulator state: {path: PathRun}.
 
-    Its plays: the main cases and the login cases with --diff ('diff') and with --check --diff
-    ('check+diff'), each on a host of its own whose first health read answers 503 and whose
+    Its plays: the main cases and the login cases with --diff ('diff', where the login cases run
+    without it) and with --check --diff ('check+diff'), each on a host of its own whose first health read answers 503 and whose
     license refresh fails; and the module_defaults and environment fallbacks ('defaults and
     environment'). Only the plays (and paths) of the tests pytest selected run: the oldest
     ansible-core runs one of them. The bad arguments aim at a host that must never be asked.
@@ -359,9 +359,12 @@ def path_runs(request, host_pool, tmp_path_factory):
         plays = []
         for mode, role in MODES.items():
             if mode in plays_wanted:
-                # Each task ignores its errors, not the play: the gate's blocks must see theirs.
-                tasks = [entry if 'block' in entry else dict(entry, ignore_errors=True)
-                         for entry in main_cases(shared / 'main' / role) + login_cases()]
+                # Each task ignores its errors, not the play: the gate's blocks must see theirs. With
+                # --diff alone, the login cases run without it: the secrets as a plain run shows them.
+                no_diff = {} if mode == 'check+diff' else {'diff': False}
+                tasks = [dict(entry, ignore_errors=True) for entry in main_cases(shared / 'main' / role)]
+                tasks += [entry if 'block' in entry else dict(entry, ignore_errors=True, **no_diff)
+                          for entry in login_cases()]
                 plays.append(scenario_play(
                     mode, tasks, hosts=role, check=mode == 'check+diff', diff=True,
                     vars={'bad_url': fleet['never'].url, 'bad_dest': str(shared / 'main' / 'never.yml'),
@@ -438,7 +441,7 @@ def module_of(task_name):
 
 
 @pytest.mark.parametrize('mode', sorted(MODES))
-def test_main_cases_same_on_both_paths(path_runs, mode):
+def test_same_results_and_requests_on_both_paths(path_runs, mode):
     runs, logs, files = {}, {}, {}
     for path, (run, hosts, _apps, app_files) in path_runs.items():
         runs[path] = run.play(mode)
@@ -557,9 +560,10 @@ def test_no_secret_anywhere(path_runs, path, mode):
     assert statuses['login service ok'] == 'changed' and statuses['login service failing'] == 'ignored'
     assert statuses['login service unchanged'] == ('changed' if check_diff else 'ok')
     assert statuses['login app ok'] == 'changed' and statuses['login app failing'] == 'ignored'
-    # The diff showed the secret-named parameters, masked.
-    assert '"opcuaPassword": "********"' in run.stdout and '"apiToken": "********"' in run.stdout
+    # The diffs showed the secret-named parameters, masked (the login cases show a diff in check+diff only).
     assert '"brokerPassword": "********"' in run.stdout
+    assert ('"opcuaPassword": "********"' in run.stdout and '"apiToken": "********"' in run.stdout) == check_diff
+    assert ('diff' in run.result('login service ok')) == check_diff
     if not check_diff:
         # The secrets did reach Connectware, where they belong.
         services = instance.state['connectware_services']
@@ -581,7 +585,7 @@ def five_tasks(label, app_dest):
     return [
         bare_task('connectware_info', '%s info' % label, gather_subset=['info']),
         bare_task('connectware_health_check', '%s health' % label, checks=['health']),
-        bare_task('connectware_license', '%s license' % label, content=NEW_LICENSE),
+        bare_task('connectware_license', '%s license' % label, content='{{ paths_license }}'),
         bare_task('connectware_service', '%s service' % label, service_id=SID, content=COMMISSIONING_FILE,
                   wait_interval=0.05),
         bare_task('connectware_marketplace_app', '%s app' % label, name='OPC UA to MQTT', dest=app_dest),
