@@ -505,8 +505,8 @@ if HAS_REQUESTS:
                 try:
                     context.load_verify_locations(cafile=ca_certs)
                 except (OSError, ValueError):
-                    # A file that cannot be read or holds no certificate: urllib3 fails on it where
-                    # it always does, with the error the client words (shared, nothing would be).
+                    # A file that cannot be read or holds no certificate: nothing is kept, and urllib3
+                    # fails on it where it always does, with the error the client puts in words.
                     return None
                 _SHARED_CONTEXTS[key] = context
         return context
