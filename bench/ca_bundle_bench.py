@@ -19,16 +19,15 @@ their ratios. With --single-ca, ca_path names the fleet's CA alone (the control)
 
 import argparse
 import os
-import statistics
 import sys
 
 import certifi
-import yaml
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
 
 import run_bench  # noqa: E402  pylint: disable=wrong-import-position
+from module_process_bench import write_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def main(argv=None):
@@ -56,12 +55,9 @@ def main(argv=None):
                 bundle = public.read().rstrip('\n') + '\n' + own.read()
             with open(ca_path, 'w', encoding='ascii') as handle:
                 handle.write(bundle)
-        playbook = os.path.join(args.workdir, 'info_ca_bundle.yml')
-        with open(playbook, 'w', encoding='utf-8') as handle:
-            yaml.safe_dump([{'name': 'connectware_info with ca_path %s' % ca_path, 'hosts': 'all', 'gather_facts': False,
-                             'tasks': [{'iiot.connectware.connectware_info': {
-                                 'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}',
-                                 'ca_path': ca_path, 'gather_subset': ['all']}}]}], handle)
+        playbook = write_playbook(os.path.join(args.workdir, 'info_ca_bundle.yml'), [{
+            'iiot.connectware.connectware_info': {'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}',
+                                                  'ca_path': ca_path, 'gather_subset': ['all']}}])
         runners = {'this checkout': run_bench.Runner(args.forks, args.workdir),
                    'before': run_bench.Runner(args.forks, args.workdir, before_path)}
         env = {run_bench.EXECUTION_ENV: args.execution}
@@ -76,7 +72,7 @@ def main(argv=None):
              'certifi\'s bundle and the fleet\'s CA', before_commit[:10]))
     medians = {}
     for label, runs in measured.items():
-        medians[label] = dict((key, statistics.median(run[key] for run in runs)) for key in ('ansible_cpu', 'wall'))
+        medians[label] = dict((key, run_bench.median(runs, key)) for key in ('ansible_cpu', 'wall'))
         print('  %-13s Ansible CPU %.2f s (%.0f ms per host), wall %.2f s (medians of %d)' % (
             label, medians[label]['ansible_cpu'], 1000 * medians[label]['ansible_cpu'] / args.hosts,
             medians[label]['wall'], args.reps))

@@ -75,8 +75,9 @@ def module_line(module, reason):
     return '%s: running as a module (%s)' % (FQCN % module, reason)
 
 
-def task(module, task_name, **args):
-    task_args = connection_vars()
+def task(module, task_name, auth=None, **args):
+    """A task of ``module``: the connection options ``auth`` (default: the inventory's), then ``args``."""
+    task_args = dict(auth if auth is not None else connection_vars())
     task_args.update(args)
     return {'name': task_name, FQCN % module: task_args}
 
@@ -122,9 +123,7 @@ _BACKUP_SUFFIX = re.compile(r'\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9
 
 def main_task(module, task_name, **args):
     """A main case: token auth with the sentinel token."""
-    task_args = dict(TOKEN_AUTH)
-    task_args.update(args)
-    return {'name': task_name, FQCN % module: task_args}
+    return task(module, task_name, auth=TOKEN_AUTH, **args)
 
 
 def service(task_name, **args):
@@ -237,9 +236,7 @@ def gate_block(label, auth):
 def login_cases():
     """Every module with login auth (the password, and the token a login returns, are secrets), succeeding and failing."""
     def login(module, task_name, **args):
-        merged = dict(LOGIN_AUTH)
-        merged.update(args)
-        return {'name': 'login %s' % task_name, FQCN % module: merged}
+        return task(module, 'login %s' % task_name, auth=LOGIN_AUTH, **args)
 
     return [
         login('connectware_info', 'info ok', gather_subset=['all', '!agents']),
@@ -266,6 +263,8 @@ def login_cases():
 
 
 LOGIN_NAMES = frozenset(entry['name'] for entry in login_cases() if 'block' not in entry)
+# The module tasks both paths run, by name (the role's tasks aside).
+CASE_NAMES = MAIN_NAMES | LOGIN_NAMES
 
 MAIN_SCENARIO = {
     'service_settle_polls': 1, 'agents_error': True,
@@ -393,7 +392,7 @@ def normalized(run, volatile_days):
     """
     tasks = {}
     for entry in run.results:
-        if entry['task'] not in MAIN_NAMES | LOGIN_NAMES:
+        if entry['task'] not in CASE_NAMES:
             continue
         result = copy.deepcopy(entry['result'])
         result.pop('elapsed', None)
@@ -456,7 +455,7 @@ def test_same_results_and_requests_on_both_paths(path_runs, mode):
     for path, run in runs.items():
         # Which path really ran: one line per task, saying where.
         for name, lines in sections(run).items():
-            if name not in (MAIN_NAMES | LOGIN_NAMES) - set(BAD_ARGUMENTS):
+            if name not in CASE_NAMES or name in BAD_ARGUMENTS:
                 continue
             module = module_of(name)
             expected = in_process_line(module) if path == 'in-process' else module_line(
@@ -526,7 +525,7 @@ def test_same_results_and_requests_on_both_paths(path_runs, mode):
     # The same results, task by task (the login cases too), and the same requests.
     volatile_days = runs['in-process'].finished_on != runs['module'].finished_on
     in_process, module = normalized(runs['in-process'], volatile_days), normalized(runs['module'], volatile_days)
-    assert sorted(in_process) == sorted(module) == sorted(MAIN_NAMES | LOGIN_NAMES)
+    assert sorted(in_process) == sorted(module) == sorted(CASE_NAMES)
     for key in in_process:
         assert in_process[key] == module[key], (key, differences(in_process[key], module[key]))
     assert logs['in-process'] == logs['module']

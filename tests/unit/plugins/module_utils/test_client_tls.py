@@ -185,12 +185,16 @@ def test_a_regenerated_ca_of_the_same_name_is_told_apart(server, tmp_path):
         in failure.message
 
 
+# A PEM block whose content is no certificate.
+NOT_A_CERTIFICATE = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n'
+
+
 def test_a_ca_path_folder_and_a_file_without_certificates(server, tmp_path):
     failure = tls_failure(server, ca_path=str(tmp_path))
     assert "Check that ca_path (%s) is Connectware's CA" % tmp_path in failure.message
     assert 'none of the CA certificates in that folder signed it' in failure.message
     junk = tmp_path / 'junk.crt'
-    junk.write_text('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n')
+    junk.write_text(NOT_A_CERTIFICATE)
     failure = tls_failure(server, ca_path=str(junk))
     assert 'TLS: ca_path (%s) holds no CA certificate this client can load. Give ca_path the PEM file' % junk \
         in failure.message
@@ -499,35 +503,34 @@ class ConnectProxy(object):
         self.thread.join(10)
 
 
-def test_through_a_tunnelling_proxy_the_shared_context_verifies_the_server(server, tls, monkeypatch, contexts_made):
+@pytest.fixture
+def tunnelling_proxy(monkeypatch):
+    """A ConnectProxy that HTTPS_PROXY names for every host."""
     proxy = ConnectProxy()
     monkeypatch.setenv('HTTPS_PROXY', proxy.url)
     monkeypatch.delenv('NO_PROXY', raising=False)
     monkeypatch.delenv('no_proxy', raising=False)
-    try:
-        assert client_for(server, ca_path=tls.ca_path).get('/api/system/info')['version'] == '1.7.2'
-        with pytest.raises(ConnectwareError) as caught:
-            client_for(server, ca_path=tls.other_ca_path).get('/api/system/info')
-    finally:
-        proxy.close()
+    yield proxy
+    proxy.close()
+
+
+def test_through_a_tunnelling_proxy_the_shared_context_verifies_the_server(
+        server, tls, tunnelling_proxy, contexts_made):
+    assert client_for(server, ca_path=tls.ca_path).get('/api/system/info')['version'] == '1.7.2'
+    with pytest.raises(ConnectwareError) as caught:
+        client_for(server, ca_path=tls.other_ca_path).get('/api/system/info')
     assert caught.value.kind == 'tls' and 'not signed by a trusted CA' in caught.value.message
-    assert proxy.tunnels == ['localhost:%d' % server.port] * 2
+    assert tunnelling_proxy.tunnels == ['localhost:%d' % server.port] * 2
     assert contexts_made == {'client': 2, 'urllib3': 0}
 
 
 def test_through_a_tunnelling_proxy_a_ca_file_without_certificates_is_named_as_without_one(
-        server, tmp_path, monkeypatch, contexts_made):
+        server, tmp_path, tunnelling_proxy, contexts_made):
     # The CA file fails to load where urllib3 loads it, so the error is the TLS one, not the proxy's.
     junk = tmp_path / 'junk.crt'
-    junk.write_text('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n')
-    proxy = ConnectProxy()
-    monkeypatch.setenv('HTTPS_PROXY', proxy.url)
-    monkeypatch.delenv('NO_PROXY', raising=False)
-    monkeypatch.delenv('no_proxy', raising=False)
-    try:
-        failure = tls_failure(server, ca_path=str(junk))
-    finally:
-        proxy.close()
+    junk.write_text(NOT_A_CERTIFICATE)
+    failure = tls_failure(server, ca_path=str(junk))
+    assert tunnelling_proxy.tunnels == ['localhost:%d' % server.port]
     assert 'TLS: ca_path (%s) holds no CA certificate this client can load. Give ca_path the PEM file' % junk \
         in failure.message
     assert 'proxy' not in failure.message.lower()
