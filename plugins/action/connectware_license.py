@@ -13,7 +13,7 @@ runs in-process when it would run on the controller anyway.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_file_text
+from ansible_collections.iiot.connectware.plugins.module_utils._license_file import license_file_text
 from ansible_collections.iiot.connectware.plugins.module_utils._runner_license import run_license
 from ansible_collections.iiot.connectware.plugins.modules.connectware_license import OPTIONS
 from ansible_collections.iiot.connectware.plugins.plugin_utils._action import ConnectwareAction

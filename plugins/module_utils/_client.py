@@ -10,8 +10,10 @@ FOR INTERNAL COLLECTION USE ONLY: the interfaces here may change in any release.
 Everything that touches HTTP lives here: URL handling, authentication (token or
 login), TLS, proxies, the deadline of each attempt, the size limit of answers, retries
 with backoff, JSON decoding, redaction of secrets and the mapping of every failure to
-one exception type, ConnectwareError, whose message says what to do. A failed TLS handshake
-is put in words by ``_tls_failure``, imported only then.
+one exception type, ConnectwareError, whose message says what to do. The words of that
+message live in the client's other part, ``_request_failure`` (and, for a failed TLS
+handshake, ``_tls_failure``), imported only when a request fails: a module process compiles
+every module_util it imports, on every run, and a task that succeeds needs none of them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -59,10 +61,6 @@ BACKOFF_CAP = 8.0       # no single backoff sleep is longer than this
 RETRY_MAX_WAIT = 60.0   # seconds slept between attempts of one request, all together
 BODY_EXCERPT_LENGTH = 200
 REDACTED = '********'
-# Pieces of a secret in a server's text that are redacted too: this long anywhere, or this long
-# as the beginning of a secret at the very end of an excerpt.
-FRAGMENT_ANYWHERE = 12
-FRAGMENT_END = 4
 
 # The largest answer read, counted in decoded bytes (after gzip): far above the largest real
 # answer (a commissioning file, a day of metrics), far below what would exhaust memory.
@@ -78,9 +76,6 @@ LOGIN_PATH = endpoints.LOGIN
 _DIGITS = re.compile(r'^[0-9]{1,9}$')
 _CHARSET = re.compile(r'charset\s*=\s*"?([A-Za-z0-9_.:-]+)', re.IGNORECASE)
 _URL_USERINFO = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@')
-# Where Connectware's permission for an endpoint lives elsewhere (API reference: reading
-# /api/system/health needs HTTP read on /api/system/info).
-PERMISSION_PATHS = endpoints.PERMISSION_PATHS
 # Statuses that carry no content by definition.
 NO_CONTENT_STATUSES = (204, 205)
 # Requests' proxy settings that switch every environment proxy off (use_proxy: false).
@@ -244,32 +239,12 @@ def is_finite_number(value):
         return False
 
 
-def _body_excerpt(text):
+def text_excerpt(text):
     """A one-line excerpt of a text that holds no secret (a library's error text)."""
     text = ' '.join((text or '').split())
     if len(text) > BODY_EXCERPT_LENGTH:
         return text[:BODY_EXCERPT_LENGTH] + '...'
     return text
-
-
-def _connection_cause(exc):
-    """A short, human cause for a requests ConnectionError."""
-    text = str(exc)
-    lowered = text.lower()
-    if 'name or service not known' in lowered or 'failed to resolve' in lowered or \
-            'nodename nor servname' in lowered or 'temporary failure in name resolution' in lowered or \
-            'no address associated' in lowered:
-        return 'unknown host'
-    if 'connection refused' in lowered:
-        return 'connection refused'
-    if 'reset by peer' in lowered or 'connection aborted' in lowered or 'remotedisconnected' in lowered or \
-            'remote end closed' in lowered:
-        return 'connection reset by the server'
-    if 'incompleteread' in lowered or 'prematurely' in lowered or 'incomplete' in lowered:
-        return 'response body cut short'
-    if 'timed out' in lowered:
-        return 'timed out'
-    return _body_excerpt(mask_url_credentials(text))
 
 
 def _is_read_timeout(exc):
@@ -301,38 +276,6 @@ def _json_depth_exceeds(value, limit):
             return True
         stack.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
     return False
-
-
-def _redact_fragments(text, secrets):
-    """Redact the pieces of secrets a text holds only in part.
-
-    The end of an excerpt may fall inside a secret (our cut, or the server's): a beginning of
-    a secret of FRAGMENT_END characters or more there is redacted. Anywhere in the text, a
-    piece of FRAGMENT_ANYWHERE characters or more of a secret is redacted.
-    """
-    hidden = [False] * len(text)
-    for secret in secrets:
-        if len(secret) > FRAGMENT_ANYWHERE:
-            pieces = set(secret[index:index + FRAGMENT_ANYWHERE] for index in range(len(secret) - FRAGMENT_ANYWHERE + 1))
-            for index in range(len(text) - FRAGMENT_ANYWHERE + 1):
-                if text[index:index + FRAGMENT_ANYWHERE] in pieces:
-                    hidden[index:index + FRAGMENT_ANYWHERE] = [True] * FRAGMENT_ANYWHERE
-        for size in range(min(len(secret) - 1, len(text)), max(1, min(FRAGMENT_END, len(secret) - 1)) - 1, -1):
-            if text.endswith(secret[:size]):
-                hidden[len(text) - size:] = [True] * size
-                break
-    if not any(hidden):
-        return text
-    shown, index = [], 0
-    while index < len(text):
-        if hidden[index]:
-            while index < len(text) and hidden[index]:
-                index += 1
-            shown.append(REDACTED)
-        else:
-            shown.append(text[index])
-            index += 1
-    return ''.join(shown)
 
 
 def _refuse_constant(name):
@@ -421,10 +364,10 @@ def _shut(connection):
     while sock is not None and not isinstance(sock, socket.socket):
         sock = getattr(sock, 'socket', None)   # urllib3's SSLTransport (TLS inside a TLS proxy)
     if sock is not None:
-        _shut_socket(sock)
+        shut_socket(sock)
 
 
-def _shut_socket(sock):
+def shut_socket(sock):
     try:
         # socket.socket's own shutdown, also for an SSLSocket: ends a blocked read in another
         # thread without touching the TLS state that thread is using.
@@ -565,6 +508,17 @@ class _DeadlinePassed(Exception):
     pass
 
 
+def _failure():
+    """The wording of failed requests (``_request_failure``), imported when a request fails."""
+    from ansible_collections.iiot.connectware.plugins.module_utils import _request_failure
+    return _request_failure
+
+
+def _peek_directly(host, port, timeout):
+    """The certificate a server presents, read directly and unverified (``_request_failure.peek_certificate``)."""
+    return _failure().peek_certificate(host, port, timeout)
+
+
 class ConnectwareClient(object):
     """Talks to one Connectware host.  Thread-safe: modules may run requests concurrently.
 
@@ -646,7 +600,7 @@ class ConnectwareClient(object):
         self._session = session
         # A look at a failing server's certificate, to name it in the message: direct, so only with the
         # client's own session (an injected one is a test's, which must not reach the network).
-        self._peek = peek if peek is not None else (_peek_certificate if own_session else None)
+        self._peek = peek if peek is not None else (_peek_directly if own_session else None)
         self._session.headers['User-Agent'] = USER_AGENT
         self._session.headers['Accept'] = 'application/json'
         # Environment proxies (HTTPS_PROXY, NO_PROXY) apply unless use_proxy is false. ~/.netrc
@@ -782,27 +736,6 @@ class ConnectwareClient(object):
         if self._on_secret is not None:
             self._on_secret(secret)
 
-    def _excerpt(self, text, length=BODY_EXCERPT_LENGTH):
-        """A one-line excerpt of a server's text: redacted whole, then cut, then any secret's
-        beginning left dangling at the end is redacted too."""
-        text = self.redact(text or '')
-        text = re.sub(r'\s+', ' ', text[:length * 64]).strip()
-        cut = len(text) > length
-        text = _redact_fragments(text[:length], self._secrets)
-        return text + '...' if cut else text
-
-    def _server_message(self, text):
-        """The error message a server put in its JSON body, if any, else the body excerpt."""
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            return self._excerpt(text)
-        if isinstance(data, dict):
-            for key in ('message', 'error', 'msg', 'detail'):
-                if isinstance(data.get(key), str) and data[key].strip():
-                    return self._excerpt(data[key])
-        return self._excerpt(text)
-
     def _ensure_token(self):
         if self._token is not None:
             return self._token
@@ -835,16 +768,6 @@ class ConnectwareClient(object):
     def _note_retry(self, reason):
         with self._retry_lock:
             self._retry_reasons.append(reason)
-
-    def _proxy_for(self, url):
-        """The proxy the environment names for ``url`` (credentials masked), or None."""
-        if not self.use_proxy:
-            return None
-        try:
-            proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
-        except Exception:  # pylint: disable=broad-except
-            return None
-        return display_url(proxy) if proxy else None
 
     def _read_body(self, response, deadline, limit, refuse_beyond):
         """The decoded body, at most ``limit`` bytes: beyond it, refused or cut."""
@@ -911,7 +834,7 @@ class ConnectwareClient(object):
             except Exception as exc:  # pylint: disable=broad-except
                 if not (expired or isinstance(exc, (_DeadlinePassed, requests.exceptions.Timeout)) or
                         (isinstance(exc, requests.exceptions.ConnectionError) and _is_read_timeout(exc))):
-                    failure = self._transport_error(exc, method, url, shown_path, attempt, error)
+                    failure = _failure().transport_error(self, exc, method, url, shown_path, attempt, error)
                 else:
                     failure = error('no complete answer from Connectware at %s within timeout=%ss for %s %s after %d '
                                     'attempt(s) (timeout bounds each attempt: connecting, the headers and the whole '
@@ -921,7 +844,7 @@ class ConnectwareClient(object):
             else:
                 if success:
                     return self._decode(status, response.headers, text, method, shown_path, error, allow_empty)
-                excerpt = None if is_login else self._server_message(text)
+                excerpt = None if is_login else _failure().server_message(self, text)
                 if status in RETRY_STATUSES:
                     retry_after = parse_retry_after(response.headers.get('Retry-After'))
                     failure = error('Connectware at %s answered HTTP %d for %s %s after %d attempt(s)%s%s'
@@ -931,7 +854,7 @@ class ConnectwareClient(object):
                                     'http', status, excerpt)
                     failure.retry_reason = 'HTTP %d' % status
                 else:
-                    raise self._status_error(status, method, shown_path, excerpt, is_login, error)
+                    raise _failure().status_error(self, status, method, shown_path, excerpt, is_login, error)
 
             # Only retriable failures get here.
             if attempt > self.retries:
@@ -951,66 +874,6 @@ class ConnectwareClient(object):
             self._note_retry(failure.retry_reason)
             self._sleep(delay)
 
-    def _transport_error(self, exc, method, url, shown_path, attempt, error):
-        """The ConnectwareError of a failed attempt; raised at once unless retrying may help."""
-        if isinstance(exc, requests.exceptions.SSLError):
-            raise error(self._tls_message(exc, method, url, shown_path), 'tls')
-        if isinstance(exc, requests.exceptions.ContentDecodingError):
-            raise error('Connectware at %s answered %s %s with a body that cannot be decoded (%s): the answer is '
-                        'corrupt; check that url points to the Connectware API and no proxy alters answers'
-                        % (self.base_url, method, shown_path, _body_excerpt(mask_url_credentials(str(exc)))[:120]),
-                        'invalid_response')
-        if isinstance(exc, requests.exceptions.ProxyError):
-            proxy = self._proxy_for(url) or 'the proxy'
-            failure = error('cannot reach Connectware at %s for %s %s through the proxy %s (%s) after %d attempt(s): '
-                            'the proxy is what cannot be reached; check it (HTTPS_PROXY / HTTP_PROXY), exempt the host '
-                            'with NO_PROXY, or set use_proxy: false to connect directly'
-                            % (self.base_url, method, shown_path, proxy, _connection_cause(exc), attempt), 'connection')
-            failure.retry_reason = 'proxy unreachable'
-            return failure
-        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            cause = _connection_cause(exc)
-            if cause not in ('unknown host', 'connection refused', 'timed out') and self._https_port(url):
-                raise error('Connectware at %s answers in TLS: that port serves HTTPS, not plain HTTP (%s for %s %s). '
-                            'Write url as %s' % (self.base_url, cause, method, shown_path, _as_https(self.base_url)),
-                            'config')
-            failure = error('cannot reach Connectware at %s for %s %s (%s) after %d attempt(s): check url and that '
-                            'Connectware is running and reachable from this host'
-                            % (self.base_url, method, shown_path, cause, attempt), 'connection')
-            failure.retry_reason = cause
-            return failure
-        if isinstance(exc, requests.exceptions.RequestException):
-            raise error('request %s %s to %s failed: %s' % (method, shown_path, self.base_url,
-                                                            _body_excerpt(mask_url_credentials(str(exc)))), 'connection')
-        # Whatever else the HTTP stack raises on a server's bytes is a failed request, not a crash.
-        raise error('request %s %s to %s failed: %s: %s' % (method, shown_path, self.base_url, type(exc).__name__,
-                                                            _body_excerpt(mask_url_credentials(str(exc)))), 'connection')
-
-    def _peer_certificate(self, url):
-        """The certificate the server at ``url`` presents, unverified (to name it in a message), or None:
-        never through a proxy, and not when the client was given its own session (tests)."""
-        if self._peek is None or self._proxy_for(url):
-            return None
-        parts = urlsplit(url)
-        try:
-            port = parts.port or (443 if parts.scheme == 'https' else 80)
-        except ValueError:
-            return None
-        return self._peek(parts.hostname, port, min(self.timeout, PEEK_TIMEOUT))
-
-    def _https_port(self, url):
-        """Whether a plain http:// url points at a port that speaks TLS."""
-        return url.startswith('http://') and self._peer_certificate(url) is not None
-
-    def _tls_message(self, exc, method, url, shown_path):
-        """A TLS failure in words: the cause, and what to check for it (``_tls_failure``)."""
-        # Imported here, when a handshake fails: every module process would compile it otherwise.
-        from ansible_collections.iiot.connectware.plugins.module_utils import _tls_failure
-        return _tls_failure.tls_message(
-            exc, method, shown_path, base_url=self.base_url, ca_path=self._verify if isinstance(self._verify, str) else None,
-            has_client_cert=self._cert is not None, peer_certificate=lambda: self._peer_certificate(url),
-            excerpt=lambda text: _body_excerpt(mask_url_credentials(text)))
-
     def _decode(self, status, headers, text, method, shown_path, error, allow_empty):
         if status in NO_CONTENT_STATUSES:
             return None
@@ -1027,93 +890,18 @@ class ConnectwareClient(object):
             too_deep = True
         except ValueError as exc:
             content_type = headers.get('Content-Type', 'none')
+            server_excerpt = _failure().server_excerpt
             raise error('Connectware at %s answered %s %s with HTTP %d but the body is not JSON (Content-Type: %s; '
                         'starts with: %r; %s): check that url points to the Connectware API, not to a proxy or web page'
-                        % (self.base_url, method, shown_path, status, content_type, self._excerpt(text, 80),
-                           _body_excerpt(str(exc))[:80]), 'invalid_response', status, self._excerpt(text))
+                        % (self.base_url, method, shown_path, status, content_type, server_excerpt(self, text, 80),
+                           text_excerpt(str(exc))[:80]), 'invalid_response', status, server_excerpt(self, text))
         if too_deep:
+            server_excerpt = _failure().server_excerpt
             raise error('Connectware at %s answered %s %s with HTTP %d and JSON nested more than %d levels deep: no '
                         'Connectware answer is; check that url points to the Connectware API'
                         % (self.base_url, method, shown_path, status, MAX_JSON_DEPTH), 'invalid_response', status,
-                        self._excerpt(text, 80))
+                        server_excerpt(self, text, 80))
         return data
-
-    def _status_error(self, status, method, shown_path, excerpt, is_login, error):
-        detail = ': %s' % excerpt if excerpt else ''
-        lowered = (excerpt or '').lower()
-        if status in (400, 497) and self.base_url.startswith('http://') and \
-                ('https port' in lowered or ('plain http' in lowered and 'https' in lowered)):
-            # nginx and other front ends answer a plain HTTP request on their HTTPS port so.
-            return error('Connectware at %s answered %s %s with HTTP %d%s: that port serves HTTPS, not plain HTTP. '
-                         'Write url as %s' % (self.base_url, method, shown_path, status, detail,
-                                              _as_https(self.base_url)), 'config', status, excerpt)
-        if is_login and status in (400, 401, 403):
-            return error("Connectware at %s refused the login of user '%s' (HTTP %d): check username and password "
-                         '(CONNECTWARE_USERNAME / CONNECTWARE_PASSWORD)' % (self.base_url, self.username, status),
-                         'auth', status)
-        if status == 401:
-            return error('Connectware at %s rejected %s for %s %s (HTTP 401)%s. Check that it is a valid, unexpired '
-                         'Connectware token%s' % (self.base_url, self.credential_description(), method, shown_path, detail,
-                                                  '' if self.auth_method == 'token' else ' and that the user is active'),
-                         'auth', status, excerpt)
-        if status == 403:
-            access = 'read' if method == 'GET' else 'write'
-            path = shown_path.split('?')[0]
-            grant = PERMISSION_PATHS.get(path, path)
-            where = grant if grant == path else '%s (which Connectware requires for %s)' % (grant, path)
-            return error('%s lacks permission for %s %s on %s (HTTP 403)%s. Grant the user\'s role HTTP %s access to '
-                         '%s in Connectware\'s user management' % (_capitalize(self.credential_description()), method,
-                                                                   shown_path, self.base_url, detail, access, where),
-                         'permission', status, excerpt)
-        if 300 <= status < 400:
-            return error('Connectware at %s redirected %s %s (HTTP %d): point url at the API address itself'
-                         % (self.base_url, method, shown_path, status), 'http', status, excerpt)
-        return error('Connectware at %s answered HTTP %d for %s %s%s' % (self.base_url, status, method, shown_path, detail),
-                     'http', status, excerpt)
-
-
-# How long the look at a failing server's certificate may take (it only names the issuer).
-PEEK_TIMEOUT = 5.0
-
-
-def _peek_certificate(host, port, timeout):
-    """The DER certificate a TLS server presents, read without verifying it (only to name it in a
-    message), or None. ``timeout`` bounds the whole look, however slowly the server answers."""
-    try:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        sock = socket.create_connection((host, port), timeout=timeout)
-    except Exception:  # pylint: disable=broad-except
-        return None
-    timer = threading.Timer(timeout, _shut_socket, (sock,))
-    timer.daemon = True
-    timer.start()
-    try:
-        with context.wrap_socket(sock, server_hostname=None if _is_ip(host) else host) as tls_sock:
-            return tls_sock.getpeercert(binary_form=True)
-    except Exception:  # pylint: disable=broad-except
-        return None
-    finally:
-        timer.cancel()
-        sock.close()
-
-
-def _as_https(base_url):
-    """``base_url`` with https:// instead of http://."""
-    return 'https://' + base_url.split('://', 1)[-1]
-
-
-def _is_ip(host):
-    try:
-        ipaddress.ip_address((host or '').strip('[]'))
-        return True
-    except ValueError:
-        return False
-
-
-def _capitalize(text):
-    return text[:1].upper() + text[1:]
 
 
 def _num(value):

@@ -5,7 +5,8 @@
 
 """The logic of connectware_license: install a license file or refresh the license, idempotently.
 
-FOR INTERNAL COLLECTION USE ONLY.  The license rules themselves live in _license.
+FOR INTERNAL COLLECTION USE ONLY.  The license rules themselves live in _license, the reading of a
+license file in _license_file.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,8 +21,6 @@ from ansible_collections.iiot.connectware.plugins.module_utils._license import (
     UNREADABLE_EXPIRATION,
     complete_license,
     is_perpetual,
-    license_file_text,
-    license_identity,
     license_of,
     license_problem,
     license_summary,
@@ -29,6 +28,7 @@ from ansible_collections.iiot.connectware.plugins.module_utils._license import (
     reported_expiration,
     shown_value,
 )
+from ansible_collections.iiot.connectware.plugins.module_utils._license_file import license_file_text, license_identity
 
 INFO_PATH = endpoints.SYSTEM_INFO
 LICENSEFILE_PATH = endpoints.LICENSE_FILE

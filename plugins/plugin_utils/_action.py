@@ -38,8 +38,12 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+# The wording of failed requests: a module process imports it only when a request fails. Loaded
+# with the action plugins, in Ansible's main process before it forks the workers, so in-process a
+# worker whose request fails inherits it instead of importing it.
+from ansible_collections.iiot.connectware.plugins.module_utils import _request_failure  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.iiot.connectware.plugins.module_utils._client import HAS_REQUESTS, ConnectwareError
-from ansible_collections.iiot.connectware.plugins.module_utils._module import run_in_process
+from ansible_collections.iiot.connectware.plugins.plugin_utils._in_process import run_in_process
 
 display = Display()
 

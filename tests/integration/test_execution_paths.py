@@ -181,10 +181,12 @@ def main_cases(app_folder):
     return app_cases(app_folder) + [
         # The first health read answers 503: a retry and its warning.
         main_task('connectware_info', 'info all', gather_subset=['all', '!agents']),
+        # A request that fails: its wording, which the client imports only then (the module's payload must
+        # carry it).
         main_task('connectware_info', 'info failing endpoint', gather_subset=['agents'], retries=0),
         main_task('connectware_info', 'info wrong token', token='{{ sentinel_wrong_token }}', gather_subset=['info']),
         # The TLS diagnosis, which the client imports only when a handshake fails (the module's payload
-        # must carry it).
+        # must carry it too).
         untrusted_task(),
         # validate_certs false: the security warning.
         main_task('connectware_health_check', 'health ok', checks=['health', 'vrpc', 'license', 'preflight'],

@@ -17,7 +17,7 @@ import urllib3.util
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from ansible_collections.iiot.connectware.plugins.module_utils import _client, _tls_failure
+from ansible_collections.iiot.connectware.plugins.module_utils import _client, _request_failure, _tls_failure
 from ansible_collections.iiot.connectware.plugins.module_utils._client import ConnectwareClient, ConnectwareError
 from connectware_sim import Instance
 from connectware_sim.tls import TLSMaterial
@@ -353,7 +353,7 @@ def test_the_look_at_a_certificate_is_bounded_by_its_timeout():
     listener.bind(('127.0.0.1', 0))
     listener.listen(1)
     try:
-        assert _client._peek_certificate('127.0.0.1', listener.getsockname()[1], 0.2) is None  # pylint: disable=protected-access
+        assert _request_failure.peek_certificate('127.0.0.1', listener.getsockname()[1], 0.2) is None
     finally:
         listener.close()
 

@@ -15,14 +15,16 @@ from ansible_collections.iiot.connectware.plugins.module_utils._license import (
     UNREADABLE_EXPIRATION,
     complete_license,
     is_perpetual,
-    license_file_text,
-    license_identity,
     license_problem,
     license_summary,
     parse_expiration,
-    read_license_file,
     reported_expiration,
     shown_value,
+)
+from ansible_collections.iiot.connectware.plugins.module_utils._license_file import (
+    license_file_text,
+    license_identity,
+    read_license_file,
 )
 
 TODAY = datetime.date(2026, 11, 29)

@@ -13,6 +13,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.iiot.connectware.plugins.module_utils import _module as glue
+from ansible_collections.iiot.connectware.plugins.plugin_utils._in_process import run_in_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..'))
@@ -45,7 +46,7 @@ def execution_path(request):
 def run(args, runner=None):
     """(failed, result, warnings) of one task, run as a module or in-process as the action plugin does."""
     if EXECUTION['path'] == 'in-process':
-        result = glue.run_in_process(task_runner(runner), args, **OPTIONS)
+        result = run_in_process(task_runner(runner), args, **OPTIONS)
         return result.pop('failed', False), result, result.pop('warnings', [])
     warnings = []
     with mock.patch.object(basic.AnsibleModule, 'warn', lambda self, message: warnings.append(message)):
@@ -152,8 +153,7 @@ def test_credentials_in_the_url_are_masked_in_the_whole_result():
 
 
 def test_credentials_in_the_url_are_masked_in_process():
-    result = glue.run_in_process(task_runner(), {'url': 'https://admin:pw-in-url@cw.example', 'token': 'tok'},
-                                 **OPTIONS)
+    result = run_in_process(task_runner(), {'url': 'https://admin:pw-in-url@cw.example', 'token': 'tok'}, **OPTIONS)
     assert result['failed'] and 'must not carry credentials' in result['msg']
     assert 'pw-in-url' not in repr(result)
     assert result['invocation']['module_args']['url'] != 'https://admin:pw-in-url@cw.example'
@@ -161,7 +161,7 @@ def test_credentials_in_the_url_are_masked_in_process():
 
 class GuardedStream(object):
     """Stands in for a worker's stdout or stderr under ansible-core before 2.19, which a thread other
-    than the worker's main one must not write to (see _module.held_output): writing fails the test."""
+    than the worker's main one must not write to (see _in_process.held_output): writing fails the test."""
 
     def __init__(self):
         self.written = []
@@ -195,8 +195,8 @@ def test_in_process_a_runner_thread_writes_nothing_and_its_warnings_are_kept(mon
         return {'changed': False, 'version': client.base_url}
 
     python_warnings = []
-    result = glue.run_in_process(task_runner(noisy), {'url': 'https://cw.example', 'token': 'tok'},
-                                 python_warnings=python_warnings, **OPTIONS)
+    result = run_in_process(task_runner(noisy), {'url': 'https://cw.example', 'token': 'tok'},
+                            python_warnings=python_warnings, **OPTIONS)
     assert result['changed'] is False and result['version'] == 'https://cw.example'
     assert raised == [] and streams['stdout'].written == [] and streams['stderr'].written == []
     assert python_warnings == ['UserWarning: a library warns from a thread']
@@ -208,11 +208,10 @@ def test_in_process_recorded_warnings_are_masked_as_the_result_is():
         return {'changed': False}
 
     python_warnings = []
-    glue.run_in_process(task_runner(warns_a_secret), {'url': 'https://cw.example', 'token': 'tok-3c9f1e7a'},
-                        python_warnings=python_warnings, **OPTIONS)
-    glue.run_in_process(task_runner(warns_a_secret), {'url': 'https://cw.example', 'username': 'ops',
-                                                      'password': 'pw-5d2b8a'},
-                        python_warnings=python_warnings, **OPTIONS)
+    run_in_process(task_runner(warns_a_secret), {'url': 'https://cw.example', 'token': 'tok-3c9f1e7a'},
+                   python_warnings=python_warnings, **OPTIONS)
+    run_in_process(task_runner(warns_a_secret), {'url': 'https://cw.example', 'username': 'ops', 'password': 'pw-5d2b8a'},
+                   python_warnings=python_warnings, **OPTIONS)
     # Each task masks its own secrets (the first knows the token, the second the password).
     assert python_warnings == ['UserWarning: a library repeats the token ******** and the password pw-5d2b8a',
                                'UserWarning: a library repeats the token tok-3c9f1e7a and the password ********']

@@ -11,8 +11,6 @@ import json
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from ansible_collections.iiot.connectware.plugins.module_utils._client import (
-    FRAGMENT_ANYWHERE,
-    FRAGMENT_END,
     RETRY_MAX_WAIT,
     RETRY_STATUSES,
     ConnectwareClient,
@@ -27,7 +25,9 @@ from ansible_collections.iiot.connectware.plugins.module_utils._health import (
     judge_preflight,
     judge_vrpc,
 )
-from ansible_collections.iiot.connectware.plugins.module_utils._license import license_identity, license_summary
+from ansible_collections.iiot.connectware.plugins.module_utils._license import license_summary
+from ansible_collections.iiot.connectware.plugins.module_utils._license_file import license_identity
+from ansible_collections.iiot.connectware.plugins.module_utils._request_failure import FRAGMENT_ANYWHERE, FRAGMENT_END
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -28,7 +28,7 @@ from ansible_collections.iiot.connectware.plugins.module_utils._marketplace impo
     shown,
     strict_base64_text,
 )
-from ansible_collections.iiot.connectware.plugins.module_utils._module import run_in_process
+from ansible_collections.iiot.connectware.plugins.plugin_utils._in_process import run_in_process
 from ansible_collections.iiot.connectware.plugins.modules import connectware_marketplace_app
 from ansible_collections.iiot.connectware.plugins.plugin_utils._controller_files import ControllerFiles
 

@@ -11,7 +11,7 @@ import datetime
 import pytest
 
 from ansible_collections.iiot.connectware.plugins.module_utils import _module
-from ansible_collections.iiot.connectware.plugins.module_utils._module import run_in_process
+from ansible_collections.iiot.connectware.plugins.plugin_utils._in_process import run_in_process
 from ansible_collections.iiot.connectware.plugins.module_utils._runner_health_check import HealthCheck
 from ansible_collections.iiot.connectware.plugins.modules import connectware_health_check
 from connectware_sim import Instance
