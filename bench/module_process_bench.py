@@ -17,11 +17,18 @@ Then the same two collections in playbooks on that one host, forced to the modul
 of 1 and of 21 `connectware_info` tasks, taking turns. The difference is the CPU time of 20
 tasks (worker, action plugin, module process), apart from the run's fixed cost (start-up,
 loading the collection's plugins).
+
+With --instructions REPS, each payload also runs REPS times under valgrind's callgrind, which
+counts the instructions the process executes: unlike CPU time, other load on the machine does
+not change that count, so a difference of one per cent between two module processes shows
+(PYTHONHASHSEED is fixed for these runs; the threads of a task still vary it by a few 0.1 %).
+Needs `valgrind` on PATH; each run takes about 50 times as long as without it.
 """
 
 import argparse
 import glob
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -77,6 +84,19 @@ def cpu_of(payload):
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
+def instructions_of(payload):
+    """Instructions one run of ``payload`` executes, counted by callgrind; fails when the module failed."""
+    run = subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', sys.executable, payload],
+                         stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                         env=dict(os.environ, PYTHONHASHSEED='0'))
+    if run.returncode != 0 or b'"failed": true' in run.stdout:
+        raise SystemExit('%s failed under valgrind: %s %s' % (payload, run.stdout[-1000:], run.stderr[-1000:]))
+    counted = re.search(rb'Collected : ([0-9]+)', run.stderr)
+    if counted is None:
+        raise SystemExit('callgrind reported no instruction count for %s: %s' % (payload, run.stderr[-1000:]))
+    return int(counted.group(1))
+
+
 def playbook_costs(workdir, inventory, runners, reps):
     """{label: (CPU per task, fixed CPU per run)} from runs of 1 and 21 forced-module tasks, medians of ``reps``."""
     cpu = {}
@@ -100,11 +120,17 @@ def main(argv=None):
     parser.add_argument('--runs', type=int, default=30, help='runs of each payload (default 30)')
     parser.add_argument('--playbook-reps', type=int, default=4,
                         help='repetitions of the playbook runs of 1 and 21 tasks (default 4; 0 skips them)')
+    parser.add_argument('--instructions', type=int, default=0, metavar='REPS',
+                        help='also count the instructions of REPS runs of each payload under valgrind (default 0: skip)')
     args = parser.parse_args(argv)
     if args.runs < 5:
         parser.error('--runs must be 5 or more: the report gives medians')
     if args.playbook_reps < 0:
         parser.error('--playbook-reps must be 0 (skip) or more')
+    if args.instructions < 0:
+        parser.error('--instructions must be 0 (skip) or more')
+    if args.instructions and shutil.which('valgrind') is None:
+        parser.error('--instructions needs valgrind on PATH (for example: apt-get install valgrind)')
     # The kept payloads hold the simulated host's token: the folder goes when the bench ends.
     workdir = tempfile.mkdtemp(prefix='module-process-bench-')
     try:
@@ -124,6 +150,10 @@ def measure(args, workdir):
         for _run in range(args.runs):
             for label, payload in found.items():
                 cpu[label].append(cpu_of(payload))
+        counts = dict((label, []) for label in found)
+        for _run in range(args.instructions):
+            for label, payload in found.items():
+                counts[label].append(instructions_of(payload))
         costs = playbook_costs(workdir, inventory, runners, args.playbook_reps) if args.playbook_reps else None
     finally:
         fleet.stop()
@@ -133,6 +163,12 @@ def measure(args, workdir):
     for one, other in (('today', 'before'), ('today', 'ping'), ('before', 'ping')):
         print('  %s / %s: median %.3f, lowest %.3f' % (
             one, other, statistics.median(cpu[one]) / statistics.median(cpu[other]), min(cpu[one]) / min(cpu[other])))
+    if args.instructions:
+        print('Instructions of one module process (callgrind), %d runs each' % args.instructions)
+        for label, values in counts.items():
+            print('  %-7s median %d  lowest %d  highest %d' % (label, statistics.median(values), min(values), max(values)))
+        for one, other in (('today', 'before'), ('today', 'ping'), ('before', 'ping')):
+            print('  %s / %s: median %.4f' % (one, other, statistics.median(counts[one]) / statistics.median(counts[other])))
     if costs:
         print('CPU seconds in playbooks on one host, forced to the module path (medians of %d repetitions)'
               % args.playbook_reps)

@@ -953,6 +953,18 @@ DECISIONS = [
     '  checkout and the commit before the in-process path) directly against one simulated host, taking',
     '  turns: the module process went from 1.06× to 0.97–1.01× the one from before (medians of 30 runs each,',
     '  three runs). Its per-task figures in whole playbooks on one host vary by ±10 % from run to run here.',
+    '- **…twice over, on Python 3.11.** Its zip importer compiles a file once to find it',
+    '  (`zipimporter.get_filename`) and again to load it: compiling is half of the instructions a',
+    "  `connectware_info` module process executes. Instructions do not vary with the machine's load, so",
+    '  `bench/module_process_bench.py --instructions` counts them with valgrind (callgrind): the module',
+    '  process had grown to 1.009× the instructions of the one from before the in-process path. The wording',
+    '  of failed requests, the in-process glue (now in `plugin_utils`, which only the controller loads) and the',
+    '  reading of license files moved to files a module process imports only when it needs them. Now: 0.985×',
+    '  the instructions of the module from before (medians of 3 runs each, 1.609 against 1.634 billion; the',
+    '  ranges do not overlap; `ping` 1.095), and 0.969× those of the commit before this change (1.602 against',
+    '  1.653 billion, another run of 3). The module-path rows repeated at 50 hosts with this code',
+    "  (`bench/results-2026-11-30-module-path-split.json`): 0.939× the wall time of the module from before,",
+    "  0.946× Ansible's CPU time.",
 ]
 
 
