@@ -962,9 +962,10 @@ DECISIONS = [
     '  reading of license files moved to files a module process imports only when it needs them. Now: 0.985×',
     '  the instructions of the module from before (medians of 3 runs each, 1.609 against 1.634 billion; the',
     '  ranges do not overlap; `ping` 1.095), and 0.969× those of the commit before this change (1.602 against',
-    '  1.653 billion, another run of 3). The module-path rows repeated at 50 hosts with this code',
-    "  (`bench/results-2026-11-30-module-path-split.json`): 0.939× the wall time of the module from before,",
-    "  0.946× Ansible's CPU time.",
+    '  1.653 billion, another run of 3). The module-path rows repeated with this code: 0.939× the wall time',
+    "  of the module from before at 50 hosts (0.946× Ansible's CPU time, 7 repetitions,",
+    '  `bench/results-2026-11-30-module-path-split.json`) and 0.954× at 200 hosts (0.950×, 5 repetitions,',
+    '  `bench/results-2026-11-30-module-path-200-split.json`).',
 ]
 
 
