@@ -7,40 +7,17 @@ where it looked; your tasks replace the service module.
 
 Each scenario is a run of the playbook as an operator runs it, and has one of its own:
 gated_deploy_tasks is one extra variable for the whole run (relative, missing, absolute), and the missing
-file stops the run. The helpers here serve test_gated_deploy_service.py too.
+file stops the run.
 """
 
 import os
 
 import pytest
 
-from harness import REPO, run_playbook, write_inventory
+from gated_deploy import PLAYBOOK, extra_vars, inventory_of, service_entries, services
+from harness import REPO, run_playbook
 
-PLAYBOOK = os.path.join(REPO, 'playbooks', 'gated_deploy.yml')
 OWN_TASKS = '- name: Own deployment\n  ansible.builtin.debug:\n    msg: "deploy {{ gated_deploy_app.dest }}"\n'
-
-
-def extra_vars(apps, **more):
-    values = {'gated_deploy_app_name': 'OPC UA to MQTT', 'gated_deploy_app_version': '1.2.0',
-              'gated_deploy_dest_dir': str(apps), 'gated_deploy_settle_timeout': 5}
-    values.update(more)
-    return values
-
-
-def services(instance):
-    return instance.state.get('connectware_services', {})
-
-
-def service_entries(run, host):
-    return [entry for entry in run.results if entry['host'] == host
-            and entry['action'] == 'iiot.connectware.connectware_service']
-
-
-def inventory_of(folder, fleet):
-    """``fleet``'s inventory, alone in ``folder`` (a run's hosts are the inventory's connectware group)."""
-    folder = str(folder)
-    os.makedirs(folder, exist_ok=True)
-    return write_inventory(folder, fleet)
 
 
 @pytest.fixture(scope='module')

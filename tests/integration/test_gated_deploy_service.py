@@ -5,7 +5,7 @@
 
 Two runs of the playbook as an operator runs it (the ``deployed`` fixture): the first on an open and a closed
 host, the second on the open host again (--limit), which must change nothing. Own deploy tasks are in
-test_gated_deploy_paths.py, whose helpers these are.
+test_gated_deploy_paths.py.
 """
 
 import copy
@@ -13,8 +13,8 @@ import os
 
 import pytest
 
+from gated_deploy import PLAYBOOK, extra_vars, inventory_of, service_entries, services
 from harness import run_playbook
-from test_gated_deploy_paths import PLAYBOOK, extra_vars, inventory_of, service_entries, services
 
 SID = 'opcua-to-mqtt'
 
