@@ -51,6 +51,8 @@ INFO_TASK = {'iiot.connectware.connectware_info': {
     'url': '{{ connectware_url }}', 'token': '{{ connectware_token }}', 'ca_path': '{{ connectware_ca_path }}',
     'gather_subset': ['all']}}
 FORCED = {'CONNECTWARE_EXECUTION': 'module'}
+# The payloads' ratios reported, numerator first.
+COMPARED = (('today', 'before'), ('today', 'ping'), ('before', 'ping'))
 
 
 def write_playbook(path, tasks):
@@ -74,23 +76,27 @@ def payloads(workdir, inventory, runners):
     return found
 
 
-def cpu_of(payload):
-    """CPU seconds of one run of ``payload``; fails when the module failed."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run = subprocess.run([sys.executable, payload], stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+def run_payload(payload, prefix=(), env=None):
+    """One run of ``payload`` (after the command ``prefix``); fails when it or the module failed."""
+    run = subprocess.run(list(prefix) + [sys.executable, payload], stdin=subprocess.DEVNULL, capture_output=True,
+                         check=False, env=env)
     if run.returncode != 0 or b'"failed": true' in run.stdout:
-        raise SystemExit('%s failed: %s' % (payload, run.stdout[-1000:]))
+        raise SystemExit('%s failed: %s %s' % (payload, run.stdout[-1000:], run.stderr[-1000:]))
+    return run
+
+
+def cpu_of(payload):
+    """CPU seconds of one run of ``payload``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run_payload(payload)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def instructions_of(payload):
-    """Instructions one run of ``payload`` executes, counted by callgrind; fails when the module failed."""
-    run = subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', sys.executable, payload],
-                         stdin=subprocess.DEVNULL, capture_output=True, check=False,
-                         env=dict(os.environ, PYTHONHASHSEED='0'))
-    if run.returncode != 0 or b'"failed": true' in run.stdout:
-        raise SystemExit('%s failed under valgrind: %s %s' % (payload, run.stdout[-1000:], run.stderr[-1000:]))
+    """Instructions one run of ``payload`` executes, counted by callgrind."""
+    run = run_payload(payload, prefix=('valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null'),
+                      env=dict(os.environ, PYTHONHASHSEED='0'))
     counted = re.search(rb'Collected : ([0-9]+)', run.stderr)
     if counted is None:
         raise SystemExit('callgrind reported no instruction count for %s: %s' % (payload, run.stderr[-1000:]))
@@ -160,14 +166,14 @@ def measure(args, workdir):
     print('CPU seconds of one module process, %d runs each, taking turns (before: %s)' % (args.runs, before_commit[:10]))
     for label, values in cpu.items():
         print('  %-7s median %.3f  lowest %.3f' % (label, statistics.median(values), min(values)))
-    for one, other in (('today', 'before'), ('today', 'ping'), ('before', 'ping')):
+    for one, other in COMPARED:
         print('  %s / %s: median %.3f, lowest %.3f' % (
             one, other, statistics.median(cpu[one]) / statistics.median(cpu[other]), min(cpu[one]) / min(cpu[other])))
     if args.instructions:
         print('Instructions of one module process (callgrind), %d runs each' % args.instructions)
         for label, values in counts.items():
             print('  %-7s median %d  lowest %d  highest %d' % (label, statistics.median(values), min(values), max(values)))
-        for one, other in (('today', 'before'), ('today', 'ping'), ('before', 'ping')):
+        for one, other in COMPARED:
             print('  %s / %s: median %.4f' % (one, other, statistics.median(counts[one]) / statistics.median(counts[other])))
     if costs:
         print('CPU seconds in playbooks on one host, forced to the module path (medians of %d repetitions)'

@@ -39,9 +39,6 @@ from ansible_collections.iiot.connectware.plugins.module_utils._client import (
 # as the beginning of a secret at the very end of an excerpt.
 FRAGMENT_ANYWHERE = 12
 FRAGMENT_END = 4
-# Where Connectware's permission for an endpoint lives elsewhere (API reference: reading
-# /api/system/health needs HTTP read on /api/system/info).
-PERMISSION_PATHS = endpoints.PERMISSION_PATHS
 
 
 def server_excerpt(client, text, length=BODY_EXCERPT_LENGTH):
@@ -125,7 +122,7 @@ def status_error(client, status, method, shown_path, excerpt, is_login, error):
     if status == 403:
         access = 'read' if method == 'GET' else 'write'
         path = shown_path.split('?')[0]
-        grant = PERMISSION_PATHS.get(path, path)
+        grant = endpoints.PERMISSION_PATHS.get(path, path)
         where = grant if grant == path else '%s (which Connectware requires for %s)' % (grant, path)
         return error('%s lacks permission for %s %s on %s (HTTP 403)%s. Grant the user\'s role HTTP %s access to '
                      '%s in Connectware\'s user management' % (_capitalize(client.credential_description()), method,

@@ -8,9 +8,10 @@
 FOR INTERNAL COLLECTION USE ONLY: the interfaces here may change in any release.
 
 The client imports this (through ``_request_failure``) only when a handshake fails: it is code
-that every module process would otherwise compile for nothing. It names the certificates involved (the server's
-issuer and subject, the subjects of the CA file given as ``ca_path``), read with cryptography
-where it is installed and with a small DER reader of the standard library otherwise.
+that every module process would otherwise compile for nothing. It names the certificates
+involved (the server's issuer and subject, the subjects of the CA file given as ``ca_path``),
+read with cryptography where it is installed and with a small DER reader of the standard
+library otherwise.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -543,8 +543,8 @@ def test_no_secret_anywhere(path_runs, path, mode):
     instance = hosts[MODES[mode]]
     run = whole_run.play(mode)
     # The path the test is about really ran (-vvv and up say where each task ran).
-    in_process = "connectware_info: running in the controller's worker process"
-    forced = 'connectware_info: running as a module (forced by CONNECTWARE_EXECUTION)'
+    in_process = in_process_line('connectware_info')
+    forced = module_line('connectware_info', 'forced by CONNECTWARE_EXECUTION')
     assert (in_process in run.stdout) == (path == 'in-process') and (forced in run.stdout) == (path == 'module')
     statuses = dict((entry['task'], entry['status']) for entry in run.results)
     # Both the success and the failure paths really ran, with each auth.

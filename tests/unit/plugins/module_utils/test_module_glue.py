@@ -4,9 +4,9 @@
 """The glue every module shares: one check of float options, security and retry warnings, api_retries."""
 
 import os
+import sys
 import threading
 import warnings
-import sys
 from unittest import mock
 
 import pytest
